@@ -1,0 +1,20 @@
+"""gradcheck: find the wrong derivative in hand-written NumPy backprop."""
+
+from gradcheck.errors import GradcheckError, NonFiniteError
+from gradcheck.model import Model
+from gradcheck.result import Element, NonFinite, Report, ReportWarning, Stats, TensorResult
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Element",
+    "GradcheckError",
+    "Model",
+    "NonFinite",
+    "NonFiniteError",
+    "Report",
+    "ReportWarning",
+    "Stats",
+    "TensorResult",
+    "__version__",
+]

@@ -1,0 +1,224 @@
+"""The result of a check: frozen records, and ``to_dict()`` giving exactly the JSON of INTERFACE.md §4.
+
+Nothing here computes or prints; the engine fills these in and the renderers read them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+PASS, WARN, FAIL = "pass", "warn", "fail"
+
+
+def _num(x: float | None) -> float | None:
+    """A float for JSON: NaN/Inf become None (JSON has no spelling for them)."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class Element:
+    """One compared coordinate: where it is and what the two gradients said."""
+
+    index: tuple[int, ...]
+    analytic: float
+    numeric: float
+    rel_error: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": list(self.index),
+            "analytic": _num(self.analytic),
+            "numeric": _num(self.numeric),
+            "rel_error": _num(self.rel_error),
+        }
+
+
+@dataclass(frozen=True)
+class TensorResult:
+    """The verdict on one parameter tensor."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    status: str
+    rel_error: float | None
+    max_abs_error: float | None
+    checked: int
+    kinks: int
+    pattern: str | None = None
+    factor: float | None = None
+    worst: tuple[Element, ...] = ()
+    message: str | None = None
+    # Beyond INTERFACE.md: how the tensor was checked and what else was learnt.
+    size: int = 0
+    directions: int = 0            # random directions compared (directional / auto mode)
+    directional_rel_error: float | None = None
+    layer: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status != FAIL
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "shape": list(self.shape),
+            "dtype": self.dtype,
+            "status": self.status,
+            "rel_error": _num(self.rel_error),
+            "max_abs_error": _num(self.max_abs_error),
+            "checked": self.checked,
+            "kinks": self.kinks,
+            "pattern": self.pattern,
+            "factor": _num(self.factor),
+            "worst": [e.to_dict() for e in self.worst],
+            "message": self.message,
+            "size": self.size,
+            "directions": self.directions,
+            "directional_rel_error": _num(self.directional_rel_error),
+            "layer": self.layer,
+            "details": _jsonable(self.details),
+        }
+
+
+@dataclass(frozen=True)
+class ReportWarning:
+    """Something worth knowing that is not a wrong gradient (initialisation, saturation, ...)."""
+
+    kind: str
+    where: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind, "where": self.where, "message": self.message}
+        if self.details:
+            d["details"] = _jsonable(self.details)
+        return d
+
+
+@dataclass(frozen=True)
+class NonFinite:
+    """Where the first NaN/Inf came from."""
+
+    phase: str                      # "loss", "grads", "perturbation", "params", ...
+    file: str | None
+    line: int | None
+    function: str | None
+    variable: str | None
+    kind: str                       # "divide", "overflow", "invalid", "input", "unknown"
+    message: str
+    source_line: str | None = None
+    operands: tuple[dict[str, Any], ...] = ()
+    cause: str | None = None
+    fix: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "phase": self.phase,
+            "file": self.file,
+            "line": self.line,
+            "function": self.function,
+            "variable": self.variable,
+            "kind": self.kind,
+            "message": self.message,
+            "source_line": self.source_line,
+            "operands": [_jsonable(o) for o in self.operands],
+            "cause": self.cause,
+            "fix": self.fix,
+        }
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What the check did and what it cost."""
+
+    mode: str
+    loss_evaluations: int
+    grad_evaluations: int
+    seconds: float
+    requested_mode: str = "auto"
+    coordinates_checked: int = 0
+    coordinates_total: int = 0
+    directions: int = 0
+    noise: float | None = None      # estimated round-off noise of one loss evaluation
+    seed: int | None = None
+    interrupted: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "loss_evaluations": self.loss_evaluations,
+            "grad_evaluations": self.grad_evaluations,
+            "seconds": round(self.seconds, 6),
+            "requested_mode": self.requested_mode,
+            "coordinates_checked": self.coordinates_checked,
+            "coordinates_total": self.coordinates_total,
+            "directions": self.directions,
+            "noise": _num(self.noise),
+            "seed": self.seed,
+            "interrupted": self.interrupted,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one check found. ``ok`` is True when no tensor fails and nothing was non-finite."""
+
+    tensors: tuple[TensorResult, ...]
+    stats: Stats
+    suspect_layer: str | None = None
+    warnings: tuple[ReportWarning, ...] = ()
+    nonfinite: NonFinite | None = None
+    loss: float | None = None
+    source: str | None = None
+    suspect_message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.nonfinite is None and all(t.ok for t in self.tensors)
+
+    @property
+    def failed(self) -> tuple[TensorResult, ...]:
+        return tuple(t for t in self.tensors if t.status == FAIL)
+
+    def tensor(self, name: str) -> TensorResult:
+        for t in self.tensors:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "tensors": [t.to_dict() for t in self.tensors],
+            "suspect_layer": self.suspect_layer,
+            "warnings": [w.to_dict() for w in self.warnings],
+            "nonfinite": self.nonfinite.to_dict() if self.nonfinite else None,
+            "stats": self.stats.to_dict(),
+            "loss": _num(self.loss),
+            "source": self.source,
+            "suspect_message": self.suspect_message,
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert NumPy scalars/arrays and tuples inside ``details`` into plain JSON values."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float):
+        return _num(value)
+    if hasattr(value, "tolist"):
+        return _jsonable(value.tolist())
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    return str(value)
