@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gradcheck import GradcheckError, Model
-from gradcheck.adapters import make_model
+from gradcheck.adapters import infer_batch_size, make_model, returned_names
 from gradcheck.model import gradient_key_candidates
 
 # ----------------------------------------------------------------------------------------------
@@ -184,7 +184,9 @@ def test_an_integer_parameter_is_named() -> None:
 def test_a_read_only_parameter_is_named() -> None:
     W = np.ones((2, 2))
     W.flags.writeable = False
-    with pytest.raises(GradcheckError, match=r"^parameter 'W' is read-only \(flags.writeable is False\)"):
+    with pytest.raises(
+        GradcheckError, match=r"^parameter 'W' is read-only \(flags.writeable is False\)"
+    ):
         make_model(loss=_ok_loss, grads=_ok_grads, params={"W": W})
 
 
@@ -226,3 +228,480 @@ def test_missing_loose_pieces_are_listed() -> None:
 def test_mixing_loose_and_trio_is_rejected() -> None:
     with pytest.raises(GradcheckError, match="not both; got loss, grads, forward"):
         make_model(loss=_ok_loss, grads=_ok_grads, forward=_ok_loss, params={"W": np.ones(2)})
+
+
+def test_the_loose_form_learns_its_batch_size_from_X_and_Y() -> None:
+    params, X, Y = softmax_data(m=7)
+    loss, grads = loose_pair(X, Y)
+    model = make_model(loss=loss, grads=grads, params=params, X=X, Y=Y)
+    assert model.extra["batch_size"] == 7
+    assert model.owned_arrays is not None
+    assert model.owned_arrays()["X"] is X
+
+
+def test_the_loose_form_rejects_other_keywords_by_name() -> None:
+    with pytest.raises(GradcheckError, match=r"unexpected: lambd"):
+        make_model(loss=_ok_loss, grads=_ok_grads, params={"W": np.ones(2)}, lambd=0.1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading return statements
+# ----------------------------------------------------------------------------------------------
+
+
+def _four() -> tuple[int, int, int, int]:
+    z1, a1, z2, a2 = 1, 2, 3, 4
+    return z1, a1, z2, a2
+
+
+def _mixed(flag: bool) -> Any:
+    def inner() -> int:
+        q = 1
+        return q
+
+    if flag:
+        return 1, 2
+    a, b = inner(), 2
+    return a, b + 1
+
+
+def _two_returns(flag: bool) -> tuple[int, int]:
+    dw, db = 1, 2
+    if flag:
+        return dw, db
+    return dw, db
+
+
+def test_return_names_are_read_from_the_source() -> None:
+    assert returned_names(_four) == ("z1", "a1", "z2", "a2")
+
+
+def test_return_names_keep_only_what_every_return_agrees_on() -> None:
+    # Nested functions' returns are not ours; `b + 1` is not a name; `1, 2` disagrees with `a, b+1`.
+    assert returned_names(_mixed) == (None, None)
+    assert returned_names(_two_returns) == ("dw", "db")
+
+
+def test_return_names_of_a_builtin_are_unknown() -> None:
+    assert returned_names(len) is None
+
+
+def test_return_names_of_a_bound_method_and_a_partial() -> None:
+    import functools
+
+    class Net:
+        def backward(self, x: int) -> tuple[int, int]:
+            dW1, db1 = x, x
+            return dW1, db1
+
+    assert returned_names(Net().backward) == ("dW1", "db1")
+    assert returned_names(functools.partial(_two_returns, True)) == ("dw", "db")
+
+
+# ----------------------------------------------------------------------------------------------
+# The trio, course style: forward(X, parameters) -> (AL, caches), cost(AL, Y), backward(AL, Y, caches)
+# ----------------------------------------------------------------------------------------------
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
+
+
+def course_forward(X: np.ndarray, parameters: Mapping[str, np.ndarray]) -> tuple[Any, list[Any]]:
+    caches = []
+    A = X
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        W, b = parameters["W" + str(l)], parameters["b" + str(l)]
+        Z = W @ A + b
+        caches.append((A, W, b, Z))
+        A = np.tanh(Z) if l < L else _sigmoid(Z)
+    return A, caches
+
+
+def course_cost(AL: np.ndarray, Y: np.ndarray) -> float:
+    m = Y.shape[1]
+    return float(-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m)
+
+
+def course_backward(AL: np.ndarray, Y: np.ndarray, caches: list[Any]) -> dict[str, np.ndarray]:
+    grads = {}
+    m = Y.shape[1]
+    L = len(caches)
+    dZ = AL - Y
+    for l in range(L, 0, -1):
+        A_prev, W, _b, Z = caches[l - 1]
+        if l < L:
+            dZ = grads["dA" + str(l)] * (1 - np.tanh(Z) ** 2)
+        grads["dW" + str(l)] = dZ @ A_prev.T / m
+        grads["db" + str(l)] = dZ.sum(axis=1, keepdims=True) / m
+        grads["dA" + str(l - 1)] = W.T @ dZ
+    return grads
+
+
+def course_data(seed: int = 3, m: int = 9) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    params = {
+        "W1": rng.standard_normal((4, 3)) * 0.5,
+        "b1": np.zeros((4, 1)),
+        "W2": rng.standard_normal((1, 4)) * 0.5,
+        "b2": np.zeros((1, 1)),
+    }
+    X = rng.standard_normal((3, m))
+    Y = (rng.random((1, m)) > 0.5).astype(float)
+    return params, X, Y
+
+
+def test_the_course_trio_works_with_no_glue() -> None:
+    params, X, Y = course_data()
+    model = make_model(
+        forward=course_forward, cost=course_cost, backward=course_backward, params=params, X=X, Y=Y
+    )
+    assert model.form == "trio"
+    assert model.params["W1"] is params["W1"]
+    assert model.extra["batch_size"] == 9
+    assert model.trace_targets == (course_forward, course_cost, course_backward)
+    assert model.source is not None and model.source.endswith(
+        f"test_adapters.py:{course_forward.__code__.co_firstlineno}"
+    )
+    errors = max_rel_error(model)
+    assert max(errors.values()) < 1e-6, errors
+    assert "dA0" in model.grads()  # extra keys are passed through and ignored by the engine
+
+
+def test_the_trio_reads_parameters_live() -> None:
+    params, X, Y = course_data()
+    model = make_model(
+        forward=course_forward, cost=course_cost, backward=course_backward, params=params, X=X, Y=Y
+    )
+    base = model.loss()
+    params["W2"][0, 0] += 1.0
+    assert model.loss() != base
+
+
+def test_a_missing_one_over_m_in_the_trio_is_a_factor_of_m() -> None:
+    params, X, Y = course_data(m=9)
+
+    def backward(AL: np.ndarray, Y: np.ndarray, caches: list[Any]) -> dict[str, np.ndarray]:
+        grads = course_backward(AL, Y, caches)
+        grads["dW2"] = grads["dW2"] * Y.shape[1]
+        return grads
+
+    model = make_model(
+        forward=course_forward, cost=course_cost, backward=backward, params=params, X=X, Y=Y
+    )
+    ratio = model.grads()["dW2"] / numeric_grad(model.loss, params["W2"])
+    np.testing.assert_allclose(ratio, 9.0, rtol=1e-5)
+
+
+# ----------------------------------------------------------------------------------------------
+# The trio, seed-002 style: forward_prop(w1, b1, w2, b2, x), back_prop(z1, a1, z2, a2, w2, x, y)
+# ----------------------------------------------------------------------------------------------
+
+
+def forward_prop(w1: Any, b1: Any, w2: Any, b2: Any, x: Any) -> tuple[Any, Any, Any, Any]:
+    z1 = w1.dot(x).reshape(-1, 1) + b1
+    a1 = np.maximum(0, z1)
+    z2 = w2.dot(a1) + b2
+    a2 = np.tanh(z2)
+    return z1, a1, z2, a2
+
+
+def squared_error(a2: Any, y: Any) -> float:
+    one_hot_y = np.zeros((a2.shape[0], 1))
+    one_hot_y[y, 0] = 1
+    return float(0.5 * np.sum((a2 - one_hot_y) ** 2))
+
+
+def back_prop(z1: Any, a1: Any, z2: Any, a2: Any, w2: Any, x: Any, y: Any) -> Any:
+    one_hot_y = np.zeros((a2.shape[0], 1))
+    one_hot_y[y, 0] = 1
+    dz2 = (a2 - one_hot_y) * (1 - np.tanh(z2) ** 2)
+    dw2 = dz2.dot(a1.T)
+    db2 = np.sum(dz2, 1, keepdims=True)
+    dz1 = w2.T.dot(dz2) * (z1 > 0)
+    dw1 = dz1.dot(x.T)
+    db1 = np.sum(dz1, 1, keepdims=True)
+    return dw1, db1, dw2, db2
+
+
+def seed002_params(seed: int = 5) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {
+        "w1": rng.standard_normal((5, 6)) * 0.4,
+        "b1": rng.standard_normal((5, 1)) * 0.1,
+        "w2": rng.standard_normal((3, 5)) * 0.4,
+        "b2": rng.standard_normal((3, 1)) * 0.1,
+    }
+
+
+def test_the_seed_002_trio_binds_parameters_and_returned_names() -> None:
+    params = seed002_params()
+    x = np.random.default_rng(0).standard_normal((6, 1))
+    model = make_model(
+        forward=forward_prop, cost=squared_error, backward=back_prop, params=params, x=x, y=2
+    )
+    assert set(model.grads()) == {"dw1", "db1", "dw2", "db2"}
+    errors = max_rel_error(model)
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_X_and_Y_keywords_bind_lower_case_arguments() -> None:
+    params = seed002_params()
+    x = np.random.default_rng(0).standard_normal((6, 1))
+    model = make_model(
+        forward=forward_prop, cost=squared_error, backward=back_prop, params=params, X=x, Y=1
+    )
+    assert max(max_rel_error(model).values()) < 1e-6
+
+
+def test_the_tanh_bug_of_seed_002_shows_in_w2_first() -> None:
+    def back_prop_as_written(z1: Any, a1: Any, z2: Any, a2: Any, w2: Any, x: Any, y: Any) -> Any:
+        one_hot_y = np.zeros((a2.shape[0], 1))
+        one_hot_y[y, 0] = 1
+        dz2 = (a2 - one_hot_y) * np.tanh(z2)
+        dw2 = dz2.dot(a1.T)
+        db2 = np.sum(dz2, 1, keepdims=True)
+        dz1 = w2.T.dot(dz2) * (z1 > 0)
+        dw1 = dz1.dot(x.T)
+        db1 = np.sum(dz1, 1, keepdims=True)
+        return dw1, db1, dw2, db2
+
+    params = seed002_params()
+    x = np.random.default_rng(0).standard_normal((6, 1))
+    model = make_model(
+        forward=forward_prop,
+        cost=squared_error,
+        backward=back_prop_as_written,
+        params=params,
+        x=x,
+        y=2,
+    )
+    errors = max_rel_error(model)
+    assert errors["w2"] > 1e-2 and errors["b2"] > 1e-2
+
+
+# ----------------------------------------------------------------------------------------------
+# Binding rules one by one
+# ----------------------------------------------------------------------------------------------
+
+
+def _quad_params() -> dict[str, np.ndarray]:
+    return {"W": np.array([[1.0, -2.0], [0.5, 3.0]])}
+
+
+def test_a_returned_dict_offers_its_keys() -> None:
+    X = np.array([[1.0], [2.0]])
+
+    def forward(params: Mapping[str, np.ndarray], inputs: np.ndarray) -> dict[str, np.ndarray]:
+        z = params["W"] @ inputs
+        return {"z": z, "h": z**2}
+
+    def cost(h: np.ndarray) -> float:
+        return float(h.sum())
+
+    def backward(z: np.ndarray, inputs: np.ndarray) -> dict[str, np.ndarray]:
+        return {"dW": 2 * z @ inputs.T}
+
+    model = make_model(forward=forward, cost=cost, backward=backward, params=_quad_params(), X=X)
+    assert max(max_rel_error(model).values()) < 1e-6
+
+
+def test_output_aliases_bind_the_last_element_of_a_tuple() -> None:
+    X = np.array([[1.0], [2.0]])
+
+    def forward(parameters: Mapping[str, np.ndarray], x: np.ndarray) -> tuple[Any, Any]:
+        z = parameters["W"] @ x
+        return z, z**2  # the second element is an array, so this is not an (output, cache) pair
+
+    def cost(out: np.ndarray) -> float:
+        return float(out.sum())
+
+    def backward(z: np.ndarray, x: np.ndarray) -> np.ndarray:
+        dW = 2 * z @ x.T
+        return dW
+
+    model = make_model(forward=forward, cost=cost, backward=backward, params=_quad_params(), X=X)
+    assert set(model.grads()) == {"dW"}  # a single array named by `return dW`
+    assert max(max_rel_error(model).values()) < 1e-6
+
+
+def test_a_name_forward_returned_wins_over_an_alias() -> None:
+    X = np.array([[1.0], [2.0]])
+
+    def forward(params: Mapping[str, np.ndarray], X: np.ndarray) -> tuple[Any, Any, Any]:
+        Z = params["W"] @ X
+        A = Z**2
+        extra = Z * 0
+        return Z, A, extra
+
+    seen: dict[str, Any] = {}
+
+    def cost(A: np.ndarray) -> float:
+        seen["A"] = A
+        return float(A.sum())
+
+    def backward(Z: np.ndarray, X: np.ndarray) -> dict[str, Any]:
+        return {"dW": 2 * Z @ X.T}
+
+    model = make_model(forward=forward, cost=cost, backward=backward, params=_quad_params(), X=X)
+    model.loss()
+    np.testing.assert_array_equal(seen["A"], (_quad_params()["W"] @ X) ** 2)
+
+
+def test_cache_keys_and_keyword_inputs_are_on_offer() -> None:
+    X = np.array([[1.0], [2.0]])
+
+    def forward(params: Mapping[str, np.ndarray], X: np.ndarray) -> tuple[Any, dict[str, Any]]:
+        Z = params["W"] @ X
+        return Z**2, {"Z": Z}
+
+    def cost(AL: np.ndarray, lambd: float, params: Mapping[str, np.ndarray]) -> float:
+        return float(AL.sum() + lambd / 2 * np.sum(params["W"] ** 2))
+
+    def backward(Z: np.ndarray, X: np.ndarray, W: np.ndarray, lambd: float) -> dict[str, Any]:
+        return {"dW": 2 * Z @ X.T + lambd * W}
+
+    model = make_model(
+        forward=forward, cost=cost, backward=backward, params=_quad_params(), X=X, lambd=0.3
+    )
+    assert max(max_rel_error(model).values()) < 1e-6
+    assert model.owned_arrays is not None and set(model.owned_arrays()) == {"X"}
+
+
+def test_defaults_are_used_when_nothing_is_on_offer() -> None:
+    X = np.array([[1.0], [2.0]])
+
+    def forward(params: Mapping[str, np.ndarray], X: np.ndarray, scale: float = 2.0) -> Any:
+        return scale * (params["W"] @ X)
+
+    def cost(out: np.ndarray, /, power: int = 2) -> float:
+        return float(np.sum(out**power))
+
+    def backward(out: np.ndarray, X: np.ndarray, *, scale: float = 2.0) -> dict[str, Any]:
+        return {"W": 2 * out @ X.T * scale}
+
+    model = make_model(forward=forward, cost=cost, backward=backward, params=_quad_params(), X=X)
+    assert max(max_rel_error(model).values()) < 1e-6
+
+
+def test_an_unbindable_argument_names_function_argument_and_offer() -> None:
+    params = seed002_params()
+    x = np.zeros((6, 1))
+
+    def back_prop_typo(z1: Any, a1: Any, z2: Any, a2: Any, w_2: Any, x: Any, y: Any) -> Any:
+        return {}
+
+    with pytest.raises(GradcheckError) as err:
+        make_model(
+            forward=forward_prop,
+            cost=squared_error,
+            backward=back_prop_typo,
+            params=params,
+            x=x,
+            y=0,
+        )
+    assert str(err.value) == (
+        "cannot bind argument 'w_2' of the backward function "
+        "back_prop_typo(z1, a1, z2, a2, w_2, x, y): "
+        "nothing on offer is called 'w_2'. Names on offer: x, y, params, parameters, "
+        "z1, a1, z2, a2, AL, output, out, y_hat, yhat, A, probs, scores, w1, b1, w2, b2. "
+        "Pass it as a keyword (w_2=...) or rename the argument."
+    )
+
+
+def test_forward_cannot_bind_its_own_outputs() -> None:
+    with pytest.raises(GradcheckError) as err:
+        make_model(
+            forward=lambda W, z1: W, cost=lambda out: 0.0, backward=dict, params=_quad_params()
+        )
+    message = str(err.value)
+    assert message.startswith("cannot bind argument 'z1' of the forward function")
+    assert "(W, z1)" in message
+    assert message.endswith(
+        "Names on offer: params, parameters, W. Pass it as a keyword (z1=...) or rename the argument."
+    )
+
+
+def test_a_missing_X_is_not_on_offer() -> None:
+    with pytest.raises(GradcheckError, match=r"cannot bind argument 'X' of the forward function"):
+        make_model(
+            forward=course_forward,
+            cost=course_cost,
+            backward=course_backward,
+            params=course_data()[0],
+        )
+
+
+def test_an_unnamed_tuple_from_backward_is_an_error() -> None:
+    X = np.array([[1.0], [2.0]])
+
+    def forward(params: Mapping[str, np.ndarray], X: np.ndarray) -> Any:
+        return params["W"] @ X
+
+    def backward(out: np.ndarray, X: np.ndarray) -> tuple[Any]:
+        return (2 * out @ X.T,)
+
+    model = make_model(
+        forward=forward,
+        cost=lambda out: float(np.sum(out**2)),
+        backward=backward,
+        params=_quad_params(),
+        X=X,
+    )
+    with pytest.raises(
+        GradcheckError,
+        match=r"returned a tuple of 1 values that its return statement does not name",
+    ):
+        model.grads()
+
+
+def test_missing_trio_pieces_are_listed() -> None:
+    with pytest.raises(GradcheckError) as err:
+        make_model(forward=course_forward, params=course_data()[0])
+    assert str(err.value) == "the trio needs forward, cost and backward; missing: cost, backward"
+
+
+def test_the_trio_needs_params() -> None:
+    with pytest.raises(GradcheckError, match=r"^the trio needs params"):
+        make_model(forward=course_forward, cost=course_cost, backward=course_backward)
+
+
+def test_a_non_callable_cost_is_named() -> None:
+    with pytest.raises(
+        GradcheckError, match=r"^cost must be callable \(cost\(...\) -> float\); got a str"
+    ):
+        make_model(
+            forward=course_forward, cost="cost", backward=course_backward, params=course_data()[0]
+        )
+
+
+def test_user_exceptions_in_forward_keep_their_type() -> None:
+    def forward(params: Any, X: Any) -> Any:
+        raise ZeroDivisionError("boom")
+
+    with pytest.raises(ZeroDivisionError):
+        make_model(
+            forward=forward,
+            cost=course_cost,
+            backward=course_backward,
+            params=course_data()[0],
+            X=1,
+        )
+
+
+@pytest.mark.parametrize(
+    ("X_shape", "Y_shape", "expected"),
+    [
+        ((3, 9), (1, 9), 9),  # course layout, examples in columns
+        ((9, 3), (9,), 9),  # rows, integer labels
+        ((9, 3), (9, 2), 9),  # rows, one-hot
+        ((3, 9), (2, 9), 9),  # columns, one-hot
+        ((4, 4), (4, 4), None),  # no way to tell
+        ((3, 1), (1, 1), 1),
+    ],
+)
+def test_the_batch_size_is_read_from_shapes(
+    X_shape: tuple[int, ...], Y_shape: tuple[int, ...], expected: int | None
+) -> None:
+    assert infer_batch_size(np.zeros(X_shape), np.zeros(Y_shape)) == expected
