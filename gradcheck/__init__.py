@@ -1,5 +1,7 @@
 """gradcheck: find the wrong derivative in hand-written NumPy backprop."""
 
+from gradcheck.api import check
+from gradcheck.engine import Options
 from gradcheck.errors import GradcheckError, NonFiniteError
 from gradcheck.model import Model
 from gradcheck.result import Element, NonFinite, Report, ReportWarning, Stats, TensorResult
@@ -12,9 +14,11 @@ __all__ = [
     "Model",
     "NonFinite",
     "NonFiniteError",
+    "Options",
     "Report",
     "ReportWarning",
     "Stats",
     "TensorResult",
+    "check",
     "__version__",
 ]

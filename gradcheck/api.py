@@ -1,0 +1,93 @@
+"""``gradcheck.check``: one call from any model form to a finished :class:`Report`.
+
+The flow is the package's architecture in miniature: the user's code is adapted into a
+:class:`Model` (adapters), checked (engine), explained (diagnose, numerics, health) and returned as
+data (result). Rendering is the caller's business (render, cli, the pytest plugin).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from gradcheck import adapters
+from gradcheck.engine import Options, run_check
+from gradcheck.errors import GradcheckError
+from gradcheck.model import Model
+from gradcheck.result import Report
+
+
+def check(
+    model: Any = None,
+    /,
+    *,
+    loss: Callable[..., Any] | None = None,
+    grads: Callable[..., Any] | None = None,
+    params: Any = None,
+    forward: Callable[..., Any] | None = None,
+    cost: Callable[..., Any] | None = None,
+    backward: Callable[..., Any] | None = None,
+    X: Any = None,
+    Y: Any = None,
+    mode: str = "auto",
+    sample: int | None = None,
+    seed: int = 0,
+    eps: float | None = None,
+    only: str | Iterable[str] | None = None,
+    directions: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    **inputs: Any,
+) -> Report:
+    """Compare the analytic gradients of a model with centered finite differences.
+
+    Give the model in one of three forms: ``loss``/``grads``/``params`` (loose functions), the trio
+    ``forward``/``cost``/``backward`` with ``params``, ``X``, ``Y`` (and any other inputs by name), or
+    a :class:`Model` / stateful object as the first argument (``gradcheck.from_object(net)``, or the
+    object itself). Options: ``mode`` ("auto", "full", "sampled", "directional"), ``sample``
+    (coordinates per tensor when sampling), ``seed``, ``eps`` (a fixed step instead of the automatic
+    one), ``only`` (tensor names), ``directions`` (random directions per tensor).
+
+    Parameters are bit-for-bit unchanged afterwards, whatever happens. An exception raised by the
+    user's code propagates with its own type; a model the harness cannot use raises
+    :class:`GradcheckError`.
+    """
+    built = make(model, loss=loss, grads=grads, params=params, forward=forward, cost=cost,
+                 backward=backward, X=X, Y=Y, **inputs)
+    if isinstance(only, str):
+        only = (only,)
+    options = Options(mode=mode, sample=sample, seed=seed, eps=eps, only=tuple(only or ()),
+                      directions=directions)
+    return check_model(built, options, progress=progress)
+
+
+def make(model: Any = None, /, **forms: Any) -> Model:
+    """The :class:`Model` for whatever form the caller gave."""
+    given = {k: v for k, v in forms.items() if v is not None}
+    if model is not None:
+        if given:
+            raise GradcheckError(
+                "give the model either as the first argument or by keywords "
+                f"({', '.join(sorted(given))}), not both"
+            )
+        if isinstance(model, Model):
+            return model
+        return adapters.from_object(model)
+    if not given:
+        raise GradcheckError(
+            "no model given: pass loss=, grads=, params= (loose functions), forward=, cost=, "
+            "backward=, params=, X=, Y= (the trio), or a model object as the first argument"
+        )
+    return adapters.make_model(**given)
+
+
+def check_model(model: Model, options: Options, *,
+                progress: Callable[[int, int], None] | None = None) -> Report:
+    """Run the engine on an adapted model and add the explanations."""
+    report = run_check(model, options, progress=progress)
+    return explain(model, report)
+
+
+def explain(model: Model, report: Report) -> Report:
+    """Add what the numbers mean: patterns, the suspect layer, the origin of a NaN, health warnings."""
+    return dataclasses.replace(report)

@@ -1,0 +1,119 @@
+"""The ``gradcheck`` command. Thin: parse, call one function, render, choose the exit code.
+
+Exit codes: 0 every tensor passes (warnings allowed); 1 a gradient fails or a non-finite value was
+found; 2 the command or the model file is unusable; 130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from gradcheck import __version__
+from gradcheck.api import check_model
+from gradcheck.engine import MODES, Options
+from gradcheck.errors import GradcheckError
+from gradcheck.render import print_report, to_json
+
+EXIT_OK, EXIT_FAIL, EXIT_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+# The one place that owns the consoles: results on stdout, everything else on stderr.
+stdout = Console(highlight=False)
+stderr = Console(stderr=True, highlight=False)
+
+
+def fail_unusable(message: str) -> NoReturn:
+    stderr.print(f"[bold red]gradcheck:[/] {message}", soft_wrap=True)
+    sys.exit(EXIT_UNUSABLE)
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None]]:
+    """A progress callback that shows a bar on stderr once a check has run for more than a moment."""
+    started = time.perf_counter()
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if not enabled:
+            return
+        if "bar" not in state:
+            if time.perf_counter() - started < 0.5:
+                return
+            bar = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
+                           TextColumn("loss pairs"), TimeRemainingColumn(), console=stderr, transient=True)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task("check", total=total)
+        state["bar"].update(state["task"], completed=done, total=max(total, done))
+
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state["bar"].stop()
+
+
+def model_selection(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The model-selection flags shared by `check` and `watch`."""
+    for option in reversed([
+        click.option("--object", "object_name", metavar="NAME",
+                     help="Check the module-level instance NAME (as gradcheck.from_object does)."),
+        click.option("--forward", metavar="NAME", help="Name of the forward function (trio form)."),
+        click.option("--cost", metavar="NAME", help="Name of the cost function (trio form)."),
+        click.option("--backward", metavar="NAME", help="Name of the backward function (trio form)."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gradcheck")
+def main() -> None:
+    """Find the wrong derivative in hand-written NumPy backprop."""
+
+
+@main.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON document on stdout.")
+@click.option("--mode", type=click.Choice(MODES), default="auto", show_default=True,
+              help="full: every coordinate; sampled: some per tensor; directional: random directions; "
+                   "auto: full when cheap, else sampled + directional.")
+@click.option("--sample", type=click.IntRange(min=1), default=None, metavar="K",
+              help="Coordinates per tensor in sampled/auto mode [default: 20].")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sampling and directions.")
+@click.option("--eps", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="A fixed step instead of the automatic per-coordinate step.")
+@click.option("--only", multiple=True, metavar="NAME", help="Check only this tensor (repeatable).")
+@click.option("--directions", type=click.IntRange(min=0), default=None, metavar="D",
+              help="Random directions per tensor [default: 2 in auto, 4 in directional mode].")
+@model_selection
+def check_command(file: str, as_json: bool, mode: str, sample: int | None, seed: int, eps: float | None,
+                  only: tuple[str, ...], directions: int | None, object_name: str | None,
+                  forward: str | None, cost: str | None, backward: str | None) -> None:
+    """Check the analytic gradients of the model in FILE against finite differences."""
+    from gradcheck import loader
+
+    try:
+        options = Options(mode=mode, sample=sample, seed=seed, eps=eps, only=only, directions=directions)
+        model = loader.load_model(file, object_name=object_name, forward=forward, cost=cost, backward=backward)
+        with progress_bar(enabled=stderr.is_terminal) as update:
+            report = check_model(model, options, progress=update)
+    except GradcheckError as exc:
+        fail_unusable(str(exc))
+    except KeyboardInterrupt:
+        stderr.print("[bold red]gradcheck:[/] interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # an exception raised inside the user's code
+        stderr.print(loader.user_traceback(exc), markup=False, highlight=False, soft_wrap=True)
+        fail_unusable(f"your code raised {type(exc).__name__} while gradcheck ran it (traceback above)")
+    if as_json:
+        click.echo(to_json(report))
+    else:
+        print_report(report, stdout, title=file)
+    sys.exit(EXIT_OK if report.ok else EXIT_FAIL)

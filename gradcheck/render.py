@@ -1,0 +1,227 @@
+"""Renderers: a report in, text out. Rich for terminals, plain text for logs and pytest, JSON for scripts.
+
+Nothing here computes a verdict; everything shown is read from the :class:`Report`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from gradcheck.result import FAIL, PASS, WARN, NonFinite, Report, TensorResult
+
+STATUS_STYLE = {PASS: "bold green", WARN: "bold yellow", FAIL: "bold red"}
+STATUS_WORD = {PASS: "pass", WARN: "warn", FAIL: "FAIL"}
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2)
+
+
+# --------------------------------------------------------------------------------------------
+# Words shared by the rich and plain renderers
+# --------------------------------------------------------------------------------------------
+
+def fmt(x: float | None, digits: int = 2) -> str:
+    if x is None:
+        return "-"
+    if x == 0:
+        return "0"
+    return f"{x:.{digits}g}" if 1e-3 <= abs(x) < 1e4 else f"{x:.{digits}e}"
+
+
+def shape_text(shape: Iterable[int]) -> str:
+    dims = list(shape)
+    return "(" + ", ".join(map(str, dims)) + ("," if len(dims) == 1 else "") + ")"
+
+
+def index_text(index: Iterable[int]) -> str:
+    return "[" + ", ".join(map(str, index)) + "]"
+
+
+def coverage_text(t: TensorResult) -> str:
+    if t.checked == t.size or t.size == 0:
+        text = f"{t.checked}"
+    else:
+        text = f"{t.checked}/{t.size}"
+    if t.directions:
+        text += f" +{t.directions}dir"
+    return text
+
+
+def worst_text(t: TensorResult) -> str:
+    if not t.worst:
+        return ""
+    e = t.worst[0]
+    return f"{index_text(e.index)} analytic {fmt(e.analytic, 3)} vs numeric {fmt(e.numeric, 3)}"
+
+
+def mode_text(report: Report) -> str:
+    s = report.stats
+    what = {
+        "full": "every coordinate checked",
+        "sampled": "sampled coordinates",
+        "directional": "random directions",
+        "sampled+directional": "sampled coordinates + random directions",
+        "none": "no gradient compared",
+    }.get(s.mode, s.mode)
+    if s.mode != "none" and s.coordinates_total and s.mode != "full":
+        what += f" ({s.coordinates_checked:,} of {s.coordinates_total:,} coordinates, {s.directions} directions)"
+    return (f"{what}; {s.loss_evaluations:,} loss and {s.grad_evaluations:,} gradient evaluations "
+            f"in {s.seconds:.2f} s")
+
+
+def summary_text(report: Report) -> str:
+    tensors = report.tensors
+    failed = [t for t in tensors if t.status == FAIL]
+    warned = [t for t in tensors if t.status == WARN]
+    kinks = sum(t.kinks for t in tensors)
+    parts: list[str] = []
+    if report.nonfinite is not None:
+        parts.append("A non-finite value (NaN/Inf) was found: see below.")
+    if failed:
+        names = ", ".join(t.name for t in failed)
+        parts.append(f"{len(failed)} of {len(tensors)} tensors FAIL: {names}.")
+        if report.suspect_message:
+            parts.append(report.suspect_message)
+    elif tensors:
+        parts.append(f"All {len(tensors)} tensors agree with finite differences"
+                     + (f" ({len(warned)} borderline)." if warned else "."))
+    if kinks:
+        parts.append(f"{kinks} coordinate(s) sat on a kink (ReLU at 0, a max tie, |x| at 0) and were "
+                     "checked off the corner instead.")
+    return " ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Rich
+# --------------------------------------------------------------------------------------------
+
+def tensor_table(report: Report) -> Table:
+    table = Table(show_edge=False, header_style="bold", pad_edge=False, expand=False)
+    table.add_column("tensor", no_wrap=True)
+    table.add_column("shape", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("rel. error", justify="right", no_wrap=True)
+    table.add_column("max |a-n|", justify="right", no_wrap=True)
+    table.add_column("checked", justify="right", no_wrap=True)
+    table.add_column("kinks", justify="right", no_wrap=True)
+    table.add_column("pattern / worst element")
+    for t in report.tensors:
+        detail = t.pattern or ""
+        if t.pattern == "scale" and t.factor is not None:
+            detail = f"scale x{fmt(t.factor, 3)}"
+        worst = worst_text(t)
+        if t.status != PASS and worst:
+            detail = f"{detail}  {worst}".strip()
+        table.add_row(
+            t.name, shape_text(t.shape), Text(STATUS_WORD[t.status], style=STATUS_STYLE[t.status]),
+            fmt(t.rel_error), fmt(t.max_abs_error), coverage_text(t), str(t.kinks) if t.kinks else "",
+            detail,
+        )
+    return table
+
+
+def nonfinite_panel(nf: NonFinite) -> RenderableType:
+    parts: list[RenderableType] = [Text(nf.message, style="bold red")]
+    if nf.file and nf.line:
+        where = f"{nf.file}:{nf.line}" + (f" in {nf.function}()" if nf.function else "")
+        parts.append(Text(where, style="cyan"))
+        if nf.source_line:
+            parts.append(Syntax(nf.source_line.strip(), "python", line_numbers=True, start_line=nf.line,
+                                theme="ansi_dark", background_color="default"))
+    for op in nf.operands:
+        parts.append(Text("  " + operand_text(op)))
+    if nf.cause:
+        parts.append(Text.assemble(("cause: ", "bold"), nf.cause))
+    if nf.fix:
+        parts.append(Text.assemble(("fix:   ", "bold green"), nf.fix))
+    title = f"first non-finite value ({nf.kind}, during {nf.phase})"
+    return Panel(Group(*parts), title=title, border_style="red", expand=False)
+
+
+def operand_text(op: dict[str, Any]) -> str:
+    name = op.get("name", "?")
+    bits = [f"{k}={v}" for k, v in op.items() if k != "name" and v is not None]
+    return f"{name}: " + ", ".join(bits)
+
+
+def rich_report(report: Report, *, title: str | None = None) -> RenderableType:
+    parts: list[RenderableType] = []
+    head = Text("gradcheck", style="bold")
+    if title or report.source:
+        head.append(f" · {title or report.source}")
+    parts.append(head)
+    parts.append(Text(mode_text(report), style="dim"))
+    if report.tensors:
+        parts.append(tensor_table(report))
+    for t in report.tensors:
+        if t.status != PASS and t.message:
+            parts.append(Text.assemble((f"{t.name}: ", STATUS_STYLE[t.status]), t.message))
+        heat = t.details.get("heatmap_renderable") if isinstance(t.details, dict) else None
+        if heat is not None:
+            parts.append(heat)
+    if report.nonfinite is not None:
+        parts.append(nonfinite_panel(report.nonfinite))
+    for w in report.warnings:
+        parts.append(Text.assemble(("warning ", "bold yellow"), (f"[{w.kind}] {w.where}: ", "yellow"), w.message))
+    verdict_style = "bold green" if report.ok else "bold red"
+    parts.append(Text(("OK: " if report.ok else "NOT OK: ") + summary_text(report), style=verdict_style))
+    return Group(*parts)
+
+
+def print_report(report: Report, console: Console, *, title: str | None = None) -> None:
+    console.print(rich_report(report, title=title))
+
+
+# --------------------------------------------------------------------------------------------
+# Plain text (logs, pytest): no colour, no box characters beyond ASCII
+# --------------------------------------------------------------------------------------------
+
+def to_text(report: Report, *, title: str | None = None) -> str:
+    lines: list[str] = []
+    head = "gradcheck"
+    if title or report.source:
+        head += f" - {title or report.source}"
+    lines.append(head)
+    lines.append(mode_text(report))
+    if report.tensors:
+        rows = [("tensor", "shape", "status", "rel.error", "max|a-n|", "checked", "kinks", "pattern / worst")]
+        for t in report.tensors:
+            detail = t.pattern or ""
+            if t.pattern == "scale" and t.factor is not None:
+                detail = f"scale x{fmt(t.factor, 3)}"
+            if t.status != PASS and t.worst:
+                detail = f"{detail} {worst_text(t)}".strip()
+            rows.append((t.name, shape_text(t.shape), STATUS_WORD[t.status], fmt(t.rel_error),
+                         fmt(t.max_abs_error), coverage_text(t), str(t.kinks) if t.kinks else "", detail))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+        for r in rows:
+            lines.append("  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths)) + "  " + r[-1])
+    for t in report.tensors:
+        if t.status != PASS and t.message:
+            lines.append(f"{t.name}: {t.message}")
+    nf = report.nonfinite
+    if nf is not None:
+        lines.append(f"first non-finite value ({nf.kind}, during {nf.phase}): {nf.message}")
+        if nf.file and nf.line:
+            lines.append(f"  at {nf.file}:{nf.line}" + (f" in {nf.function}()" if nf.function else ""))
+            if nf.source_line:
+                lines.append(f"  > {nf.source_line.strip()}")
+        for op in nf.operands:
+            lines.append("    " + operand_text(op))
+        if nf.cause:
+            lines.append(f"  cause: {nf.cause}")
+        if nf.fix:
+            lines.append(f"  fix: {nf.fix}")
+    for w in report.warnings:
+        lines.append(f"warning [{w.kind}] {w.where}: {w.message}")
+    lines.append(("OK: " if report.ok else "NOT OK: ") + summary_text(report))
+    return "\n".join(lines)
