@@ -240,21 +240,22 @@ def validate_params(params: Mapping[str, Any]) -> None:
 # --------------------------------------------------------------------------------------------
 
 def estimate_noise(evaluate: Callable[[], float], arr: np.ndarray, steps: np.ndarray, f0: float,
-                   precision: str, rng: np.random.Generator, directions: int = 2, points: int = 7) -> float:
+                   precision: str, rng: np.random.Generator, directions: int = 2, points: int = 9) -> float:
     """Standard deviation of the round-off noise in one loss evaluation near the current point.
 
-    Moré & Wild's ECnoise: evaluate f at ``points`` equally spaced points along a random direction
-    with a step far below the differencing step. The k-th differences of a smooth function vanish
-    like step^k while those of independent noise keep a variance of C(2k, k) sigma^2, so
-    sigma_k = sqrt(mean(Delta^k f)^2 * (k!)^2 / (2k)!) estimates sigma for k = 3..6. Taking the
-    smaller of two directions keeps a ReLU corner met on one of them from inflating the estimate.
-    The floor is the rounding of the loss value itself (eps/2 * |f|).
+    After Moré & Wild's ECnoise: evaluate f at ``points`` equally spaced points along a random
+    direction, with a spacing a hundred times below the differencing step. The k-th differences of
+    a smooth function vanish like spacing^k, while those of independent noise keep the variance
+    C(2k, k) sigma^2; so gamma_k * mean((Delta^k f)^2), gamma_k = (k!)^2 / (2k)!, estimates sigma^2.
+    k = 3 and 4 are pooled over the directions. A direction whose estimate is ten times the
+    smallest has met a corner (a ReLU switching inside the stencil) and is left out. The floor is
+    the rounding of the loss value itself (eps/2 * |f|).
     """
     floor = 0.5 * machine_eps(precision) * abs(f0)
     if arr.size == 0:
         return floor
     saved = arr.copy()
-    estimates: list[float] = []
+    per_direction: list[float] = []
     try:
         for _ in range(directions):
             signs = rng.choice(np.array([-1.0, 1.0]), size=arr.shape)
@@ -267,19 +268,18 @@ def estimate_noise(evaluate: Callable[[], float], arr: np.ndarray, steps: np.nda
             f = np.asarray(values)
             if not np.all(np.isfinite(f)):
                 continue
-            sigmas = []
-            diffs = f
-            for k in range(1, points):
-                diffs = np.diff(diffs)
-                if k >= 3:
-                    gamma = math.factorial(k) ** 2 / math.factorial(2 * k)
-                    sigmas.append(math.sqrt(gamma * float(np.mean(diffs**2))))
-            estimates.append(float(np.median(sigmas)))
+            variances = []
+            for k in (3, 4):
+                gamma = math.factorial(k) ** 2 / math.factorial(2 * k)
+                variances.append(gamma * float(np.mean(np.diff(f, n=k) ** 2)))
+            per_direction.append(float(np.mean(variances)))
     finally:
         arr[...] = saved
-    if not estimates:
+    if not per_direction:
         return floor
-    return max(min(estimates), floor)
+    smallest = min(per_direction)
+    kept = [v for v in per_direction if v <= 100.0 * smallest]   # variances: 10x in sigma
+    return max(math.sqrt(float(np.mean(kept))), floor)
 
 
 # --------------------------------------------------------------------------------------------
