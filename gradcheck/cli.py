@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from gradcheck import __version__
 from gradcheck.api import check_model
 from gradcheck.engine import MODES, Options
-from gradcheck.errors import GradcheckError
+from gradcheck.errors import CheckInterrupted, GradcheckError
 from gradcheck.render import print_report, to_json
 
 EXIT_OK, EXIT_FAIL, EXIT_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -106,14 +106,24 @@ def check_command(file: str, as_json: bool, mode: str, sample: int | None, seed:
             report = check_model(model, options, progress=update)
     except GradcheckError as exc:
         fail_unusable(str(exc))
+    except CheckInterrupted as exc:
+        show(exc.report, as_json=as_json, title=file)
+        stderr.print("[bold red]gradcheck:[/] interrupted; the results above cover the tensors finished so far. "
+                     "Your parameters are unchanged.")
+        sys.exit(EXIT_INTERRUPTED)
     except KeyboardInterrupt:
-        stderr.print("[bold red]gradcheck:[/] interrupted")
+        stderr.print("[bold red]gradcheck:[/] interrupted before any tensor was checked. "
+                     "Your parameters are unchanged.")
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # an exception raised inside the user's code
         stderr.print(loader.user_traceback(exc), markup=False, highlight=False, soft_wrap=True)
         fail_unusable(f"your code raised {type(exc).__name__} while gradcheck ran it (traceback above)")
+    show(report, as_json=as_json, title=file)
+    sys.exit(EXIT_OK if report.ok else EXIT_FAIL)
+
+
+def show(report: Any, *, as_json: bool, title: str) -> None:
     if as_json:
         click.echo(to_json(report))
     else:
-        print_report(report, stdout, title=file)
-    sys.exit(EXIT_OK if report.ok else EXIT_FAIL)
+        print_report(report, stdout, title=title)

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck.errors import GradcheckError
+from gradcheck.errors import CheckInterrupted, GradcheckError
 from gradcheck.model import Model, gradient_key_candidates
 from gradcheck.result import FAIL, PASS, WARN, Element, NonFinite, Report, Stats, TensorResult
 
@@ -602,13 +602,39 @@ class _Checker:
                                     self.precision, self.rng)
 
         results: list[TensorResult] = []
-        checked_total = 0
-        directions_total = 0
+        self.checked_total = 0
+        self.directions_total = 0
+        try:
+            self.check_tensors(names, matched, plans, list(grads), results)
+        except KeyboardInterrupt:
+            partial = self.report(tuple(results), start, mode=mode_run, checked=self.checked_total,
+                                  total=total, directions=self.directions_total, interrupted=True)
+            raise CheckInterrupted(partial) from None
+
+        if self.needs_refresh:
+            self.calls.gradients()
+        # Leave the model's own caches as a plain forward pass at the original point leaves them.
+        self.evaluate()
+        if self.nonfinite is None and self.nonfinite_probe is not None:
+            name, index, value = self.nonfinite_probe
+            self.nonfinite = NonFinite(
+                phase="perturbation", file=None, line=None, function=None, variable=name, kind="unknown",
+                message=f"the loss became non-finite when {name}{list(index)} was moved to {float(value)!r}",
+                details={"tensor": name, "index": list(index), "value": float(value)},
+            )
+        return self.report(tuple(results), start, mode=mode_run, checked=self.checked_total,
+                           total=total, directions=self.directions_total)
+
+    def check_tensors(self, names: list[str], matched: Mapping[str, tuple[str | None, Any]],
+                      plans: Mapping[str, tuple[np.ndarray, int]], keys: list[str],
+                      results: list[TensorResult]) -> None:
+        """Check each tensor in turn, appending its verdict to ``results`` as soon as it is known."""
+        model, options = self.model, self.options
         for name in names:
             arr = model.params[name]
             key, raw = matched[name]
             if key is None:
-                results.append(missing_result(name, arr, list(grads)))
+                results.append(missing_result(name, arr, keys))
                 continue
             try:
                 analytic_full = np.asarray(raw, dtype=np.float64)
@@ -642,23 +668,9 @@ class _Checker:
                                         steps_full.reshape(-1)[extra])
                     self.confirm(arr, name, more)
                     coords = merge(coords, more)
-            checked_total += coords.flat.size
-            directions_total += len(rels)
+            self.checked_total += coords.flat.size
+            self.directions_total += len(rels)
             results.append(self.tensor_result(name, arr, key, coords, rels))
-
-        if self.needs_refresh:
-            self.calls.gradients()
-        # Leave the model's own caches as a plain forward pass at the original point leaves them.
-        self.evaluate()
-        if self.nonfinite is None and self.nonfinite_probe is not None:
-            name, index, value = self.nonfinite_probe
-            self.nonfinite = NonFinite(
-                phase="perturbation", file=None, line=None, function=None, variable=name, kind="unknown",
-                message=f"the loss became non-finite when {name}{list(index)} was moved to {float(value)!r}",
-                details={"tensor": name, "index": list(index), "value": float(value)},
-            )
-        return self.report(tuple(results), start, mode=mode_run, checked=checked_total,
-                           total=total, directions=directions_total)
 
     def tensor_result(self, name: str, arr: np.ndarray, key: str, c: _Coords, dir_rels: list[float]) -> TensorResult:
         passing, failing = TOLERANCES[self.precision]
@@ -697,12 +709,12 @@ class _Checker:
         )
 
     def report(self, tensors: tuple[TensorResult, ...], start: float, *, mode: str, checked: int = 0,
-               total: int = 0, directions: int = 0) -> Report:
+               total: int = 0, directions: int = 0, interrupted: bool = False) -> Report:
         stats = Stats(
             mode=mode, loss_evaluations=self.calls.losses, grad_evaluations=self.calls.grads,
             seconds=time.perf_counter() - start, requested_mode=self.options.mode,
             coordinates_checked=checked, coordinates_total=total, directions=directions,
-            noise=self.sigma, seed=self.options.seed,
+            noise=self.sigma, seed=self.options.seed, interrupted=interrupted,
         )
         return Report(tensors=tensors, stats=stats, nonfinite=self.nonfinite, loss=self.f0,
                       source=self.model.source)

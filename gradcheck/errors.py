@@ -40,3 +40,11 @@ class NonFiniteError(FloatingPointError):
         self.variable = variable
         self.kind = kind
         self.details = details
+
+
+class CheckInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a check. Parameters are already restored; ``report`` holds the tensors done so far."""
+
+    def __init__(self, report: Any) -> None:
+        super().__init__("check interrupted")
+        self.report = report

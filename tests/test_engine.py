@@ -280,13 +280,16 @@ def test_keyboard_interrupt_restores_parameters() -> None:
 
     def interrupted(p):  # type: ignore[no-untyped-def]
         calls["n"] += 1
-        if calls["n"] == 25:
+        if calls["n"] == 60:
             raise KeyboardInterrupt
         return loss(p)
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as info:
         gradcheck.check(loss=interrupted, grads=grads, params=params)
     assert snapshot(params) == before
+    partial = info.value.report   # type: ignore[attr-defined]
+    assert partial.stats.interrupted
+    assert [t.name for t in partial.tensors] == ["W1"]   # W1 finished (40 calls in), the rest did not
 
 
 # --------------------------------------------------------------------------------------------
