@@ -21,6 +21,7 @@ Nothing here prints; the result is a :class:`gradcheck.result.Report`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -670,7 +671,63 @@ class _Checker:
                     coords = merge(coords, more)
             self.checked_total += coords.flat.size
             self.directions_total += len(rels)
-            results.append(self.tensor_result(name, arr, key, coords, rels))
+            result = self.tensor_result(name, arr, key, coords, rels)
+            if result.status != PASS:
+                result = self.second_opinion(result, arr, analytic_full)
+            results.append(result)
+
+    def second_opinion(self, result: TensorResult, arr: np.ndarray, analytic_full: np.ndarray) -> TensorResult:
+        """Say what a disagreement is, with a step-free test beside the finite differences.
+
+        The coordinates behind a "warn" or "fail" already survived a half step (truncation would
+        have shrunk by 4), Richardson extrapolation, and a nudge off any corner, so what is left is
+        a real error; the Taylor test adds independent evidence. It never turns a warning into a
+        pass: a small real error hides under the t^2 term at the steps it can use.
+        """
+        details = dict(result.details)
+        details.update(self.taylor(arr, analytic_full))
+        orders = details["taylor_orders"]
+        evidence = ""
+        if details["taylor_verdict"] == "wrong":
+            evidence = (f"; the Taylor remainder |f(x+tv) - f(x) - t g.v| shrinks like t^{orders[-1]:.1f}, "
+                        "not t^2, so g is not the gradient")
+        elif details["taylor_verdict"] == "right":
+            evidence = (f"; the Taylor remainder shrinks like t^{orders[-1]:.1f} down to the smallest "
+                        "step it can resolve, so the error is small")
+        return dataclasses.replace(result, message=(result.message or "") + evidence, details=details)
+
+    def taylor(self, arr: np.ndarray, analytic_full: np.ndarray) -> dict[str, Any]:
+        """A step-free second opinion: how the Taylor remainder shrinks along a random direction.
+
+        r(t) = |f(x + t v) - f(x) - t g.v| shrinks like t^2 when g is the gradient and like t when
+        it is not, whatever the step-size troubles of finite differences. Remainders within the
+        noise are not used. Returns the observed orders (the last is the most telling) and a verdict:
+        "right" (order ~2), "wrong" (order ~1 with the linear term clearly off), or "unclear".
+        """
+        saved = arr.copy()
+        base = saved.astype(np.float64)
+        v = self.rng.choice(np.array([-1.0, 1.0]), size=arr.shape) * np.maximum(np.abs(base), 1.0)
+        v /= math.sqrt(max(arr.size, 1))
+        # Steps a decade apart, down to where the remainder of a right gradient sinks into the noise;
+        # a wrong one keeps a linear term |t (g_true - g).v| that the smallest steps expose.
+        top, count = (1e-2, 7) if self.precision == "float64" else (1e-1, 4)
+        ts = [top * 10.0**-k for k in range(count)]
+        remainders: list[float] = []
+        try:
+            for t in ts:
+                arr[...] = (base + t * v).astype(arr.dtype)
+                step = arr.astype(np.float64) - base
+                f = self.evaluate()
+                remainders.append(abs(f - self.f0 - float(np.sum(analytic_full * step))))
+        finally:
+            arr[...] = saved
+        floor = 10.0 * NOISE_SIGMAS * self.sigma
+        orders = [math.log10(r1 / r2) for r1, r2 in zip(remainders, remainders[1:]) if r2 > floor and r1 > floor]
+        verdict = "unclear"
+        if orders:
+            last = orders[-1]
+            verdict = "right" if last > 1.6 else "wrong" if last < 1.3 else "unclear"
+        return {"taylor_orders": [round(o, 2) for o in orders], "taylor_verdict": verdict}
 
     def tensor_result(self, name: str, arr: np.ndarray, key: str, c: _Coords, dir_rels: list[float]) -> TensorResult:
         passing, failing = TOLERANCES[self.precision]

@@ -394,3 +394,27 @@ def test_run_check_accepts_a_model_record_directly() -> None:
     params, loss, grads = make_mlp((3, 4, 2))
     model = Model(params=params, loss=lambda: loss(params), grads=lambda: grads(params))
     assert run_check(model).ok
+
+
+def test_a_borderline_real_error_stays_a_warning_and_the_taylor_test_calls_it_wrong() -> None:
+    params, loss, grads = make_mlp((4, 5, 3))
+
+    def slightly_wrong(p):  # type: ignore[no-untyped-def]
+        g = grads(p)
+        g["dW1"] = g["dW1"] * (1 + 1e-5)             # relative error 5e-6: between pass and fail
+        return g
+
+    report = check((params, loss, slightly_wrong))
+    w1 = report.tensor("W1")
+    assert w1.status == "warn"
+    assert report.ok                                  # warnings do not fail a check
+    assert w1.details["taylor_verdict"] == "wrong"
+    assert "not t^2" in (w1.message or "")
+
+
+def test_a_failing_tensor_carries_the_taylor_evidence() -> None:
+    report = check(make_mlp((4, 5, 3), bug="sign"))
+    w2 = report.tensor("W2")
+    assert w2.status == "fail"
+    assert w2.details["taylor_verdict"] == "wrong"
+    assert w2.details["taylor_orders"][-1] == pytest.approx(1.0, abs=0.2)
