@@ -115,7 +115,7 @@ def check_command(file: str, as_json: bool, mode: str, sample: int | None, seed:
         stderr.print("[bold red]gradcheck:[/] interrupted before any tensor was checked. "
                      "Your parameters are unchanged.")
         sys.exit(EXIT_INTERRUPTED)
-    except Exception as exc:  # an exception raised inside the user's code
+    except Exception as exc:  # noqa: BLE001 - an exception raised inside the user's code
         stderr.print(loader.user_traceback(exc), markup=False, highlight=False, soft_wrap=True)
         fail_unusable(f"your code raised {type(exc).__name__} while gradcheck ran it (traceback above)")
     show(report, as_json=as_json, title=file)

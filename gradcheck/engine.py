@@ -22,6 +22,7 @@ Nothing here prints; the result is a :class:`gradcheck.result.Report`.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -115,7 +116,8 @@ def steps_for(values: np.ndarray, precision: str, eps: float | None) -> np.ndarr
     """Step per coordinate: ``eps`` when given, else cbrt(machine eps) * max(|x|, 1)."""
     if eps is not None:
         return np.full(values.shape, float(eps))
-    return machine_eps(precision) ** (1.0 / 3.0) * np.maximum(np.abs(values.astype(np.float64)), STEP_FLOOR)
+    scale = np.maximum(np.abs(values.astype(np.float64)), STEP_FLOOR)
+    return np.asarray(machine_eps(precision) ** (1.0 / 3.0) * scale, dtype=np.float64)
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray, bound: np.ndarray, rtol: float) -> float:
@@ -318,7 +320,7 @@ class _Checker:
         self.sigma = 0.0
         self.precision = "float64"
         self.nonfinite: NonFinite | None = None
-        self.nonfinite_probe: tuple[str, tuple[int, ...], Any] | None = None
+        self.nonfinite_probe: tuple[str, tuple[Any, ...], Any] | None = None
         self.needs_refresh = False    # a nudge called grads() away from the original point
 
     # -- evaluation ------------------------------------------------------------------------
@@ -330,12 +332,12 @@ class _Checker:
         if self.progress is not None:
             self.progress(self.done, self.total)
 
-    def note_nonfinite(self, name: str, index: tuple[int, ...], value: Any) -> None:
+    def note_nonfinite(self, name: str, index: tuple[Any, ...], value: Any) -> None:
         if self.nonfinite_probe is None:
             self.nonfinite_probe = (name, index, value)
 
     # -- one coordinate at a time --------------------------------------------------------------
-    def central(self, arr: np.ndarray, name: str, index: tuple[int, ...], h: float,
+    def central(self, arr: np.ndarray, name: str, index: tuple[Any, ...], h: float,
                 f_center: float) -> tuple[float, float, float, float]:
         """(numeric, realised half step, right slope, left slope) at coordinate ``index``."""
         x0 = arr[index]
@@ -568,7 +570,6 @@ class _Checker:
         analytic_dtypes = [np.asarray(g).dtype for _, g in matched.values() if g is not None]
         self.precision = precision_of(self.calls.loss_dtype or np.float64,
                                       *(model.params[n].dtype for n in names), *analytic_dtypes)
-        passing, _ = TOLERANCES[self.precision]
 
         # What to do per tensor.
         sizes = {n: int(model.params[n].size) for n in names}
@@ -722,7 +723,7 @@ class _Checker:
         finally:
             arr[...] = saved
         floor = 10.0 * NOISE_SIGMAS * self.sigma
-        orders = [math.log10(r1 / r2) for r1, r2 in zip(remainders, remainders[1:]) if r2 > floor and r1 > floor]
+        orders = [math.log10(r1 / r2) for r1, r2 in itertools.pairwise(remainders) if r2 > floor and r1 > floor]
         verdict = "unclear"
         if orders:
             last = orders[-1]
@@ -781,9 +782,13 @@ def merge(a: _Coords, b: _Coords) -> _Coords:
     notes = dict(a.notes)
     for k, v in b.notes.items():
         notes[k] = notes.get(k, 0) + v
-    return _Coords(*(np.concatenate([getattr(a, f), getattr(b, f)]) for f in
-                     ("flat", "analytic", "numeric", "bound", "h", "slope_jump", "kink", "confirmed")),
-                   notes=notes)
+    return _Coords(
+        flat=np.concatenate([a.flat, b.flat]), analytic=np.concatenate([a.analytic, b.analytic]),
+        numeric=np.concatenate([a.numeric, b.numeric]), bound=np.concatenate([a.bound, b.bound]),
+        h=np.concatenate([a.h, b.h]), slope_jump=np.concatenate([a.slope_jump, b.slope_jump]),
+        kink=np.concatenate([a.kink, b.kink]), confirmed=np.concatenate([a.confirmed, b.confirmed]),
+        notes=notes,
+    )
 
 
 def stratified_sample(size: int, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -794,7 +799,7 @@ def stratified_sample(size: int, k: int, rng: np.random.Generator) -> np.ndarray
     if size <= 2 * k:
         return np.arange(size)
     edges = np.linspace(0, size, k + 1).astype(np.int64)
-    return np.array([int(rng.integers(lo, hi)) for lo, hi in zip(edges[:-1], edges[1:])], dtype=np.int64)
+    return np.array([int(rng.integers(lo, hi)) for lo, hi in itertools.pairwise(edges)], dtype=np.int64)
 
 
 def missing_result(name: str, arr: np.ndarray, keys: Sequence[str]) -> TensorResult:

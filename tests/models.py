@@ -68,7 +68,7 @@ def make_mlp(sizes: tuple[int, ...] = (4, 5, 3), m: int = 6, *, bug: str | None 
         if bug == "missing_1/m":
             dZ = AL - Y
         for l in range(L, 0, -1):
-            A_prev, Z = caches[l - 1]
+            A_prev, _ = caches[l - 1]
             dW = dZ @ A_prev.T + l2 * p[f"W{l}"] / m
             if bug == "regulariser":
                 dW = dZ @ A_prev.T
@@ -134,7 +134,7 @@ def make_batchnorm(m: int = 8, seed: int = 0, bug: str | None = None) -> LooseMo
         return 0.5 * float(np.sum((out - T) ** 2)) / m
 
     def grads(p: Params) -> dict[str, np.ndarray]:
-        out, (Z, mu, var, Zh) = forward(p)
+        out, (_, _, var, Zh) = forward(p)
         dout = (out - T) / m
         dgamma = np.sum(dout * Zh, axis=1, keepdims=True)
         dbeta = np.sum(dout, axis=1, keepdims=True)

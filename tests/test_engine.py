@@ -8,7 +8,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gradcheck
-from gradcheck.engine import TOLERANCES, Options, estimate_noise, relative_error, run_check, stratified_sample
+from gradcheck.engine import (
+    TOLERANCES,
+    Options,
+    estimate_noise,
+    relative_error,
+    run_check,
+    stratified_sample,
+)
 from gradcheck.model import Model
 from tests.models import make_batchnorm, make_mlp, make_relu_kinks
 
