@@ -605,7 +605,7 @@ def test_an_unbindable_argument_names_function_argument_and_offer() -> None:
         "cannot bind argument 'w_2' of the backward function "
         "back_prop_typo(z1, a1, z2, a2, w_2, x, y): "
         "nothing on offer is called 'w_2'. Names on offer: x, y, params, parameters, "
-        "z1, a1, z2, a2, AL, output, out, y_hat, yhat, A, probs, scores, w1, b1, w2, b2. "
+        "z1, a1, z2, a2, AL, output, out, y_hat, yhat, Y_hat, Yhat, A, probs, scores, w1, b1, w2, b2. "
         "Pass it as a keyword (w_2=...) or rename the argument."
     )
 
