@@ -22,6 +22,7 @@ Nothing here prints; the result is a :class:`gradcheck.result.Report`.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import math
 import time
@@ -236,6 +237,53 @@ def validate_params(params: Mapping[str, Any]) -> None:
                 f"parameter {name!r} is read-only (e.g. made by np.broadcast_to); the check perturbs "
                 "parameters in place: pass a writable copy (np.array(...))"
             )
+
+
+def check_no_shared_memory(params: Mapping[str, np.ndarray]) -> None:
+    """Two names for one array (or overlapping views) cannot be perturbed independently."""
+    names = list(params)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            if np.shares_memory(params[first], params[second]):
+                same = params[first] is params[second]
+                raise GradcheckError(
+                    f"parameters {first!r} and {second!r} "
+                    + ("are the same array" if same else "share memory (one is a view of the other)")
+                    + ": moving one moves the other, so their gradients cannot be checked apart. "
+                    "List the array once (tied weights: give the sum of both gradients under one name)"
+                )
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Identity and a content hash of every parameter array, to catch user code that changes them."""
+
+    ids: Mapping[str, int]
+    digests: Mapping[str, bytes]
+
+    @staticmethod
+    def digest(arr: np.ndarray) -> bytes:
+        # memoryview of a contiguous array hashes without a copy; a strided view is copied once.
+        return hashlib.blake2b(memoryview(np.ascontiguousarray(arr)).cast("B"), digest_size=16).digest()
+
+    @classmethod
+    def of(cls, params: Mapping[str, np.ndarray]) -> Fingerprint:
+        return cls(ids={k: id(v) for k, v in params.items()},
+                   digests={k: cls.digest(v) for k, v in params.items()})
+
+    def check_unchanged(self, params: Mapping[str, np.ndarray], who: str) -> None:
+        for name, arr in params.items():
+            if id(arr) != self.ids.get(name):
+                raise GradcheckError(
+                    f"{who} replaced parameter {name!r} with a new array; gradcheck perturbs the arrays "
+                    "your code reads, so it must keep using the same ones (update in place, or keep "
+                    "parameters out of the function)"
+                )
+            if self.digest(arr) != self.digests[name]:
+                raise GradcheckError(
+                    f"{who} changed parameter {name!r} in place when called; a loss or gradient "
+                    "function must not modify the parameters (does it also apply an update step?)"
+                )
 
 
 # --------------------------------------------------------------------------------------------
@@ -557,15 +605,30 @@ class _Checker:
                 )
                 return self.report((), start, mode="none")
 
+        check_no_shared_memory(model.params)
+        before = Fingerprint.of(model.params)
         t0 = time.perf_counter()
         self.f0 = self.evaluate()
         t_loss = time.perf_counter() - t0
+        before.check_unchanged(model.params, "the loss")
         if not math.isfinite(self.f0):
             self.nonfinite = NonFinite(phase="loss", file=None, line=None, function=None, variable=None,
                                        kind="unknown", message=f"the loss is {self.f0} at the given parameters")
             return self.report((), start, mode="none")
 
         grads = self.calls.gradients()
+        before.check_unchanged(model.params, "the gradient function")
+        # The same point twice must give the same loss; dropout without a fixed seed does not.
+        again = self.evaluate()
+        if again != self.f0:
+            spread = abs(again - self.f0)
+            if spread > 64 * machine_eps("float64") * max(abs(self.f0), abs(again)):
+                raise GradcheckError(
+                    f"the loss is not deterministic: two evaluations at the same parameters gave {self.f0!r} "
+                    f"and {again!r}. Finite differences cannot work on a random loss; fix the random seed "
+                    "inside the loss (e.g. np.random.default_rng(0) for dropout masks) or switch dropout off "
+                    "for the check"
+                )
         matched: dict[str, tuple[str | None, Any]] = {n: match_gradient(n, grads, model.grad_keys) for n in names}
         analytic_dtypes = [np.asarray(g).dtype for _, g in matched.values() if g is not None]
         self.precision = precision_of(self.calls.loss_dtype or np.float64,

@@ -212,8 +212,9 @@ def test_stats_count_what_was_done() -> None:
     report = check(make_mlp((4, 5, 3)))
     n = sum(t.size for t in report.tensors)
     s = report.stats
-    # 2 per coordinate, the base point, 16 for the noise estimate and one to leave caches as found
-    assert s.loss_evaluations == 2 * n + 1 + 16 + 1
+    # 2 per coordinate, the base point twice (determinism), 16 for the noise estimate, and one to
+    # leave the model's caches as found
+    assert s.loss_evaluations == 2 * n + 2 + 16 + 1
     assert s.grad_evaluations == 1
     assert s.coordinates_checked == n
 
@@ -425,3 +426,48 @@ def test_a_failing_tensor_carries_the_taylor_evidence() -> None:
     assert w2.status == "fail"
     assert w2.details["taylor_verdict"] == "wrong"
     assert w2.details["taylor_orders"][-1] == pytest.approx(1.0, abs=0.2)
+
+
+def test_a_loss_that_changes_a_parameter_in_place_is_named() -> None:
+    params, loss, grads = make_mlp((4, 5, 3))
+
+    def sneaky(p):  # type: ignore[no-untyped-def]
+        p["b2"] *= 0.5
+        return loss(p)
+
+    with pytest.raises(gradcheck.GradcheckError, match="the loss changed parameter 'b2' in place"):
+        gradcheck.check(loss=sneaky, grads=grads, params=params)
+
+
+def test_a_gradient_function_that_updates_the_parameters_is_named() -> None:
+    params, loss, grads = make_mlp((4, 5, 3))
+
+    def backward_with_update(p):  # type: ignore[no-untyped-def]
+        g = grads(p)
+        p["W1"] -= 0.1 * g["dW1"]
+        return g
+
+    with pytest.raises(gradcheck.GradcheckError, match="gradient function changed parameter 'W1'.*update"):
+        gradcheck.check(loss=loss, grads=backward_with_update, params=params)
+
+
+def test_a_nondeterministic_loss_is_refused_with_the_two_values() -> None:
+    params, loss, grads = make_mlp((4, 5, 3))
+    rng = np.random.default_rng()
+
+    def dropout_loss(p):  # type: ignore[no-untyped-def]
+        return loss(p) * (1 + 0.01 * rng.random())
+
+    with pytest.raises(gradcheck.GradcheckError, match="not deterministic.*fix the random seed"):
+        gradcheck.check(loss=dropout_loss, grads=grads, params=params)
+
+
+def test_two_names_for_one_array_are_refused() -> None:
+    w = np.ones(3)
+    with pytest.raises(gradcheck.GradcheckError, match="'a' and 'b' are the same array"):
+        gradcheck.check(loss=lambda p: float(np.sum(p["a"] ** 2)), grads=lambda p: {"a": 2 * p["a"], "b": 0 * p["a"]},
+                        params={"a": w, "b": w})
+    v = np.ones((2, 3))
+    with pytest.raises(gradcheck.GradcheckError, match="share memory"):
+        gradcheck.check(loss=lambda p: float(np.sum(p["a"] ** 2)), grads=lambda p: {"a": 2 * p["a"], "b": p["b"]},
+                        params={"a": v, "b": v[0]})
