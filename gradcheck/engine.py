@@ -264,7 +264,7 @@ class Fingerprint:
     @staticmethod
     def digest(arr: np.ndarray) -> bytes:
         # memoryview of a contiguous array hashes without a copy; a strided view is copied once.
-        return hashlib.blake2b(memoryview(np.ascontiguousarray(arr)).cast("B"), digest_size=16).digest()
+        return hashlib.blake2b(np.ascontiguousarray(arr).data.cast("B"), digest_size=16).digest()
 
     @classmethod
     def of(cls, params: Mapping[str, np.ndarray]) -> Fingerprint:
