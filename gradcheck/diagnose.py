@@ -79,8 +79,8 @@ MIN_SUPPORT = 3
 FACTOR_MATCH_RTOL = 0.01
 #: Transpose / shift: coordinates whose partner was also checked and where swapping changes the
 #: numeric value by more than the noise (so the hypothesis can be told from "a = n").
-MIN_MAPPED_FULL = 2        # with every coordinate checked
-MIN_MAPPED_SAMPLED = 6     # with a sample: chance pairs are few, ask for more of them
+MIN_MAPPED_FULL = 2  # with every coordinate checked
+MIN_MAPPED_SAMPLED = 6  # with a sample: chance pairs are few, ask for more of them
 #: Shift: pairs must cover at least this fraction of the checked coordinates.
 SHIFT_MIN_COVERAGE = 0.5
 #: Row / column / slice: a slice is "wrong" when at least this fraction of its checked coordinates
@@ -301,8 +301,8 @@ def suspect_layer(results: Sequence[TensorResult]) -> tuple[str | None, str | No
     elif len(failing) == len(layers) and len(layers) > 1:
         first = (
             f"{Who} is the suspect: every layer fails, and {who} is the one nearest the output; "
-            f"an error in the output layer's backward (often dZ = A - Y, the derivative of the loss "
-            f"and the output activation) reaches every layer below it, so start there"
+            f"an error in the output layer's backward (often dZ = A - Y, the derivative of the "
+            f"loss and the output activation) reaches every layer below it, so start there"
         )
     else:
         first = (
@@ -381,15 +381,16 @@ def _index_text(index: Sequence[int]) -> str:
 
 
 def _explained(a: np.ndarray, n: np.ndarray, noise: np.ndarray, c: float) -> np.ndarray:
-    """Which coordinates the hypothesis ``a = c * n`` explains within the noise (module docstring)."""
+    """Which coordinates the hypothesis ``a = c * n`` explains within the noise (see the module
+    docstring for why the slack grows with ``|c|``)."""
     return np.asarray(np.abs(a - c * n) <= FIT_SLACK * (1.0 + abs(c)) * noise)
 
 
 @dataclass(frozen=True)
 class _Fit:
     factor: float
-    explained: np.ndarray   # bool per coordinate
-    support: int            # explained coordinates where n stands clear of its noise
+    explained: np.ndarray  # bool per coordinate
+    support: int  # explained coordinates where n stands clear of its noise
 
     @property
     def fraction(self) -> float:
@@ -442,7 +443,9 @@ def _factor_hints(c: float, batch_size: int | None) -> tuple[list[str], list[str
             )
         if m > 2 and _close(size, m / (m - 1)):
             kinds.append("m_minus_1")
-            hints.append(f"{_fmt(size)} is m/(m-1) for m = {m}: the gradient divides by m - 1, not m")
+            hints.append(
+                f"{_fmt(size)} is m/(m-1) for m = {m}: the gradient divides by m - 1, not m"
+            )
     if _close(size, 2.0):
         kinds.append("two")
         hints.append(
@@ -516,9 +519,7 @@ class _Evidence:
         return f"every one of the {k} coordinates" if self.full else f"all {k} sampled coordinates"
 
 
-def _noise_bound(
-    a: np.ndarray, n: np.ndarray, tolerance: np.ndarray | float | None
-) -> np.ndarray:
+def _noise_bound(a: np.ndarray, n: np.ndarray, tolerance: np.ndarray | float | None) -> np.ndarray:
     scale = max(float(np.max(np.abs(n), initial=0.0)), float(np.max(np.abs(a), initial=0.0)))
     if tolerance is None:
         noise = DEFAULT_RTOL * np.maximum(np.abs(a), np.abs(n)) + DEFAULT_ATOL_FRACTION * scale
@@ -578,8 +579,12 @@ def classify(
             raise ValueError(f"flat_index has {idx.size} entries for {a.size} values")
 
     if a.size == 0:
-        return Diagnosis(None, None, "No coordinate was checked, so there is nothing to diagnose.",
-                         {"checked": 0, "disagree": 0})
+        return Diagnosis(
+            None,
+            None,
+            "No coordinate was checked, so there is nothing to diagnose.",
+            {"checked": 0, "disagree": 0},
+        )
     finite = np.isfinite(a) & np.isfinite(n)
     if not finite.all():
         bad_a = int((~np.isfinite(a)).sum())
@@ -704,7 +709,8 @@ def _scale(ev: _Evidence) -> Diagnosis | None:
     if c < 0:
         cause = (
             "The sign is flipped (dZ = Y - A instead of A - Y, or a subtracted term added), and "
-            + cause[:1].lower() + cause[1:]
+            + cause[:1].lower()
+            + cause[1:]
         )
     return Diagnosis(
         "scale",
@@ -719,7 +725,7 @@ def _scale(ev: _Evidence) -> Diagnosis | None:
 class _Mapped:
     """The analytic value at each paired coordinate against the numeric value of its partner."""
 
-    positions: np.ndarray      # positions (into the checked arrays) of coordinates with a partner
+    positions: np.ndarray  # positions (into the checked arrays) of coordinates with a partner
     fit: _Fit
     identity_unexplained: int
     discriminating: int
@@ -839,7 +845,9 @@ def _shift(ev: _Evidence) -> Diagnosis | None:
     )
 
 
-def _describe_subset(a: np.ndarray, n: np.ndarray, noise: np.ndarray, batch_size: int | None) -> str:
+def _describe_subset(
+    a: np.ndarray, n: np.ndarray, noise: np.ndarray, batch_size: int | None
+) -> str:
     """What the analytic values look like on a subset that disagrees."""
     if (np.abs(a) <= noise).all():
         return "the analytic gradient is zero there (never written)"
@@ -853,7 +861,7 @@ def _describe_subset(a: np.ndarray, n: np.ndarray, noise: np.ndarray, batch_size
         c = fit.factor
         if _close(c, -1.0):
             return "the sign is flipped there"
-        kinds, hints = _factor_hints(c, batch_size)
+        _, hints = _factor_hints(c, batch_size)
         return f"the analytic gradient is {_fmt(c)} times the numeric one there" + (
             f" ({hints[0]})" if hints else ""
         )
@@ -904,36 +912,39 @@ def _slices(ev: _Evidence) -> Diagnosis | None:
     ndim = len(ev.shape)
     length = ev.shape[axis]
     if ndim == 1:
-        pattern, unit = "row", "element"
+        pattern, unit, units = "row", "element", "elements"
     elif ndim == 2:
-        pattern, unit = ("row", "row") if axis == 0 else ("column", "column")
+        pattern = unit = "row" if axis == 0 else "column"
+        units = unit + "s"
     else:
-        pattern, unit = "slice", f"slice along axis {axis}"
+        pattern, unit, units = "slice", f"slice along axis {axis}", f"slices along axis {axis}"
     in_wrong = np.isin(coords[axis], wrong_ids)
     sub = _describe_subset(
         ev.analytic[in_wrong], ev.numeric[in_wrong], ev.noise[in_wrong], ev.batch_size
     )
-    ids_text = _and([str(int(i)) for i in wrong_ids])
-    plural = "s" if wrong_ids.size > 1 else ""
-    units_word = f"{unit}{plural}" if ndim <= 2 else (f"slices along axis {axis}" if plural else unit)
-    good = int(((np.bincount(coords[axis], minlength=length) > 0) & ~np.isin(np.arange(length), wrong_ids)).sum())
+    one = wrong_ids.size == 1
+    seen = np.bincount(coords[axis], minlength=length) > 0
+    good = int((seen & ~np.isin(np.arange(length), wrong_ids)).sum())
     text = (
-        f"Only {units_word} {ids_text} of {length} disagree{'s' if not plural else ''} "
-        f"({int(ev.bad[in_wrong].sum())} of {int(in_wrong.sum())} checked coordinates there; the "
-        f"other {good} checked {unit}s agree): {sub}."
+        f"Only {unit if one else units} {_and([str(int(i)) for i in wrong_ids])} of {length} "
+        f"{'disagrees' if one else 'disagree'} ({int(ev.bad[in_wrong].sum())} of "
+        f"{int(in_wrong.sum())} checked coordinates there; the other {good} checked "
+        f"{unit if good == 1 else units} agree): {sub}."
     )
-    edges = {0, length - 1}
     hint_kinds: list[str] = []
-    if set(int(i) for i in wrong_ids) <= edges:
+    if {int(i) for i in wrong_ids} <= {0, length - 1}:
         hint_kinds.append("off_by_one")
         which = _and(
-            [("the first" if int(i) == 0 else "the last") + f" {unit} ({int(i)})" for i in wrong_ids]
+            [
+                ("the first" if int(i) == 0 else "the last") + f" {unit} ({int(i)})"
+                for i in wrong_ids
+            ]
         )
         text += (
-            f" It is {which}, exactly what an off-by-one loop leaves behind: range(1, n) skips "
-            f"index 0 and range(n - 1) skips index n - 1."
+            f" {'It is' if one else 'They are'} {which}, exactly what an off-by-one loop leaves "
+            f"behind: range(1, n) skips index 0 and range(n - 1) skips index n - 1."
         )
-    elif wrong_ids.size == 1:
+    elif one:
         hint_kinds.append("one_unit")
         text += (
             f" One {unit} alone is wrong: look for code that treats that index specially (a "
@@ -941,9 +952,9 @@ def _slices(ev: _Evidence) -> Diagnosis | None:
         )
     else:
         text += (
-            f" A few {unit}s alone are wrong: look for what those indices share (a duplicate index "
-            f"whose contributions were assigned rather than added, as dE[idx] = g does where "
-            f"np.add.at(dE, idx, g) belongs, or a mask)."
+            f" A few {units} alone are wrong: look for what those indices share (a duplicate "
+            f"index whose contributions were assigned rather than added, as dE[idx] = g does "
+            f"where np.add.at(dE, idx, g) belongs, or a mask)."
         )
     return Diagnosis(
         pattern,
@@ -992,11 +1003,11 @@ def _partial(ev: _Evidence) -> Diagnosis | None:
         lo = [int(c[bad].min()) for c in coords]
         hi = [int(c[bad].max()) for c in coords]
         in_box = np.ones(a.size, dtype=bool)
-        for c, low, high in zip(coords, lo, hi):
-            in_box &= (c >= low) & (c <= high)
+        for axis_coords, low, high in zip(coords, lo, hi, strict=True):
+            in_box &= (axis_coords >= low) & (axis_coords <= high)
         box_fraction = float(bad[in_box].mean())
         if box_fraction >= PARTIAL_RULE_FRACTION and in_box.sum() < PARTIAL_RULE_FRACTION * a.size:
-            ranges = ", ".join(f"{low}..{high}" for low, high in zip(lo, hi))
+            ranges = ", ".join(f"{low}..{high}" for low, high in zip(lo, hi, strict=True))
             sub = _describe_subset(a[bad], n[bad], noise[bad], ev.batch_size)
             return Diagnosis(
                 "partial",
@@ -1004,7 +1015,11 @@ def _partial(ev: _Evidence) -> Diagnosis | None:
                 f"{share_text}; they fill the block [{ranges}] and nothing outside it: {sub}. A "
                 f"slice of the computation (a sub-matrix, one input block of a concatenation) has "
                 f"the wrong gradient.",
-                {**base, "rule": "block", "block": [[low, high] for low, high in zip(lo, hi)]},
+                {
+                    **base,
+                    "rule": "block",
+                    "block": [[low, high] for low, high in zip(lo, hi, strict=True)],
+                },
             )
     fit = _fit(a[bad], n[bad], noise[bad])
     if fit is not None and fit.fraction >= PARTIAL_RULE_FRACTION and fit.support >= MIN_SUPPORT:
@@ -1121,7 +1136,9 @@ def shape_mismatch(param_shape: Sequence[int], grad_shape: Sequence[int]) -> Dia
     details: dict[str, Any] = {"param_shape": list(p), "grad_shape": list(g)}
     head = f"The gradient has shape {g} but the parameter has shape {p}"
     if p == g:
-        return Diagnosis(None, None, f"The gradient and the parameter both have shape {p}.", details)
+        return Diagnosis(
+            None, None, f"The gradient and the parameter both have shape {p}.", details
+        )
     p_size, g_size = math.prod(p), math.prod(g)
     p_core = [s for s in p if s != 1]
     g_core = [s for s in g if s != 1]
@@ -1147,7 +1164,7 @@ def shape_mismatch(param_shape: Sequence[int], grad_shape: Sequence[int]) -> Dia
     if len(unit_axes) == 1 and p_size > 1:
         units = p[unit_axes[0]]
         if len(p) == 2:
-            expected = 1 - unit_axes[0]   # the singleton axis: where the examples were summed
+            expected = 1 - unit_axes[0]  # the singleton axis: where the examples were summed
             unit_axis = unit_axes[0]
         else:
             expected, unit_axis = None, None
@@ -1158,13 +1175,17 @@ def shape_mismatch(param_shape: Sequence[int], grad_shape: Sequence[int]) -> Dia
                     f"batch of one: summed over axis {unit_axis} instead of axis {expected} (over "
                     f"the units, not the examples). Use np.sum(dZ, axis={expected}, "
                     f"keepdims=True).",
-                    reading="wrong_axis", summed_axis=unit_axis, expected_axis=expected,
+                    reading="wrong_axis",
+                    summed_axis=unit_axis,
+                    expected_axis=expected,
                 )
             return done(
                 f"a single number where the parameter needs {units}: the sum ran over every axis "
                 f"(np.sum without axis=). Sum over the examples only"
                 + (f" (axis={expected}, keepdims=True)." if expected is not None else "."),
-                reading="summed_all", summed_axis="all", expected_axis=expected,
+                reading="summed_all",
+                summed_axis="all",
+                expected_axis=expected,
             )
         if len(g_core) == 1 and g_core[0] != units:
             batch = g_core[0]
@@ -1173,13 +1194,16 @@ def shape_mismatch(param_shape: Sequence[int], grad_shape: Sequence[int]) -> Dia
                     f"one value per example ({batch}) instead of one per unit ({units}): summed "
                     f"over axis {unit_axis} instead of axis {expected} (over the units, not the "
                     f"examples). Use np.sum(dZ, axis={expected}, keepdims=True).",
-                    reading="wrong_axis", summed_axis=unit_axis, expected_axis=expected,
+                    reading="wrong_axis",
+                    summed_axis=unit_axis,
+                    expected_axis=expected,
                     batch_size=batch,
                 )
             return done(
                 f"one value per example ({batch}) instead of one per unit ({units}): the sum ran "
                 f"over the units axis instead of the examples axis.",
-                reading="wrong_axis", batch_size=batch,
+                reading="wrong_axis",
+                batch_size=batch,
             )
         if len(g) == 2 and units in g and g_size > units:
             # Not reduced at all: the per-example matrix itself.
@@ -1187,23 +1211,27 @@ def shape_mismatch(param_shape: Sequence[int], grad_shape: Sequence[int]) -> Dia
             return done(
                 f"the per-example values were never summed: reduce over axis {axis} (the "
                 f"{g[axis]} examples), np.sum(dZ, axis={axis}, keepdims=True).",
-                reading="not_summed", expected_axis=axis, batch_size=g[axis],
+                reading="not_summed",
+                expected_axis=axis,
+                batch_size=g[axis],
             )
     if g_size > p_size and len(g) == len(p) + 1 and (g[1:] == p or g[:-1] == p):
         axis = 0 if g[1:] == p else len(g) - 1
         return done(
             f"it has an extra axis {axis} of length {g[axis]}, most likely the examples: sum "
             f"over it.",
-            reading="not_summed", expected_axis=axis,
+            reading="not_summed",
+            expected_axis=axis,
         )
     if len(p) == len(g):
-        differ = [i for i, (x, y) in enumerate(zip(p, g)) if x != y]
+        differ = [i for i, (x, y) in enumerate(zip(p, g, strict=True)) if x != y]
         if len(differ) == 1:
             i = differ[0]
             return done(
                 f"axis {i} has length {g[i]} instead of {p[i]}; the other axes match. Check which "
                 f"operand of the product sets that axis.",
-                reading="one_axis", axis=i,
+                reading="one_axis",
+                axis=i,
             )
     return done(
         "no single transposition or reduction maps one onto the other; check the product that "
@@ -1215,8 +1243,8 @@ def shape_mismatch(param_shape: Sequence[int], grad_shape: Sequence[int]) -> Dia
 def missing(name: str, keys_on_offer: Sequence[str]) -> Diagnosis:
     """No gradient for parameter ``name``: say what was looked for and the closest keys on offer.
 
-    Closeness is difflib's ratio on the names, case-insensitive, compared both with ``name`` and with
-    ``"d" + name`` (the usual spelling of a gradient key).
+    Closeness is difflib's ratio on the names, case-insensitive, compared both with ``name`` and
+    with ``"d" + name`` (the usual spelling of a gradient key).
     """
     offered = [str(k) for k in keys_on_offer]
     base = name
@@ -1263,8 +1291,9 @@ def _block_edges(length: int, cells: int) -> np.ndarray:
     return np.linspace(0, length, cells + 1).astype(np.int64)[:-1]
 
 
-def grid_blocks(shape: Sequence[int], max_rows: int = GRID_MAX_ROWS,
-                max_cols: int = GRID_MAX_COLS) -> tuple[np.ndarray, np.ndarray]:
+def grid_blocks(
+    shape: Sequence[int], max_rows: int = GRID_MAX_ROWS, max_cols: int = GRID_MAX_COLS
+) -> tuple[np.ndarray, np.ndarray]:
     """The first row and first column each grid cell covers, for a tensor of ``shape`` viewed as
     :func:`error_grid` views it (1-D as one row; N-D as ``shape[0]`` rows of the rest)."""
     rows, cols = _as_matrix_shape(tuple(int(s) for s in shape))

@@ -62,8 +62,9 @@ def tolerance(loss_value: float, numeric: np.ndarray) -> np.ndarray:
     return 8 * eps * max(abs(loss_value), 1.0) / STEP + 1e-6 * np.abs(numeric)
 
 
-def diagnose(analytic: np.ndarray, numeric: np.ndarray, loss_value: float,
-             batch_size: int | None = None) -> Diagnosis:
+def diagnose(
+    analytic: np.ndarray, numeric: np.ndarray, loss_value: float, batch_size: int | None = None
+) -> Diagnosis:
     return classify(
         analytic.ravel(),
         numeric.ravel(),
@@ -84,9 +85,9 @@ class MLP:
         self.L = len(sizes) - 1
         self.m = m
         self.params: Params = {}
-        for l in range(1, self.L + 1):
-            self.params[f"W{l}"] = rng.normal(size=(sizes[l], sizes[l - 1])) * 0.8
-            self.params[f"b{l}"] = rng.normal(size=(sizes[l], 1)) * 0.1
+        for k in range(1, self.L + 1):
+            self.params[f"W{k}"] = rng.normal(size=(sizes[k], sizes[k - 1])) * 0.8
+            self.params[f"b{k}"] = rng.normal(size=(sizes[k], 1)) * 0.1
         self.X = rng.normal(size=(sizes[0], m))
         labels = rng.integers(0, sizes[-1], size=m)
         self.Y = np.eye(sizes[-1])[:, labels]
@@ -94,14 +95,14 @@ class MLP:
     def forward(self) -> dict[str, np.ndarray]:
         cache = {"A0": self.X}
         A = self.X
-        for l in range(1, self.L + 1):
-            Z = self.params[f"W{l}"] @ A + self.params[f"b{l}"]
-            if l < self.L:
+        for k in range(1, self.L + 1):
+            Z = self.params[f"W{k}"] @ A + self.params[f"b{k}"]
+            if k < self.L:
                 A = np.tanh(Z)
             else:
                 E = np.exp(Z - Z.max(axis=0, keepdims=True))
                 A = E / E.sum(axis=0, keepdims=True)
-            cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+            cache[f"Z{k}"], cache[f"A{k}"] = Z, A
         return cache
 
     def loss(self) -> float:
@@ -115,26 +116,26 @@ class MLP:
         dZ = cache[f"A{self.L}"] - self.Y
         if bug == "sign":
             dZ = self.Y - cache[f"A{self.L}"]
-        for l in range(self.L, 0, -1):
-            A_prev = cache[f"A{l - 1}"]
+        for k in range(self.L, 0, -1):
+            A_prev = cache[f"A{k - 1}"]
             dW = dZ @ A_prev.T / m
             db = np.sum(dZ, axis=1, keepdims=True) / m
-            if l == 2 and bug == "missing_mean":
+            if k == 2 and bug == "missing_mean":
                 dW = dZ @ A_prev.T
-            if l == 2 and bug == "mean_twice":
+            if k == 2 and bug == "mean_twice":
                 dW = (dZ / m) @ A_prev.T / m
-            if l == 2 and bug == "transpose":
+            if k == 2 and bug == "transpose":
                 dW = A_prev @ dZ.T / m
-            if l == 2 and bug == "bias_axis":
+            if k == 2 and bug == "bias_axis":
                 db = np.sum(dZ, axis=0, keepdims=True) / m
-            if l == 2 and bug == "dW_formula":
-                dW = dZ @ cache[f"Z{l - 1}"].T / m  # Z_prev where A_prev belongs; delta untouched
-            grads[f"dW{l}"], grads[f"db{l}"] = dW, db
-            if l > 1:
-                dA = self.params[f"W{l}"].T @ dZ
-                A = cache[f"A{l - 1}"]
+            if k == 2 and bug == "dW_formula":
+                dW = dZ @ cache[f"Z{k - 1}"].T / m  # Z_prev where A_prev belongs; delta untouched
+            grads[f"dW{k}"], grads[f"db{k}"] = dW, db
+            if k > 1:
+                dA = self.params[f"W{k}"].T @ dZ
+                A = cache[f"A{k - 1}"]
                 derivative = 1 - A**2
-                if l - 1 == 2 and bug == "tanh_derivative":
+                if k - 1 == 2 and bug == "tanh_derivative":
                     derivative = 1 - A  # the derivative of layer 2's activation is wrong
                 dZ = dA * derivative
         if bug == "never_written":
@@ -241,7 +242,9 @@ def test_a_missing_key_names_the_closest_key_on_offer(mlp: MLP) -> None:
     assert d.details["closest"] == ["dw2"]
 
 
-def test_a_wrong_activation_derivative_fits_no_simple_pattern(mlp: MLP, mlp_numeric: Params) -> None:
+def test_a_wrong_activation_derivative_fits_no_simple_pattern(
+    mlp: MLP, mlp_numeric: Params
+) -> None:
     d = diagnose(mlp.backward("tanh_derivative")["dW2"], mlp_numeric["W2"], mlp.loss())
     assert d.pattern is None
     assert d.message.startswith("No simple pattern fits")
@@ -306,7 +309,9 @@ def _result(name: str, status: str) -> TensorResult:
 
 
 def test_a_passing_layer_between_two_failures_points_at_a_second_mistake() -> None:
-    results = [_result(n, FAIL if n[-1] in "13" else PASS) for n in ("W1", "b1", "W2", "b2", "W3", "b3")]
+    results = [
+        _result(n, FAIL if n[-1] in "13" else PASS) for n in ("W1", "b1", "W2", "b2", "W3", "b3")
+    ]
     layer, message = suspect_layer(results)
     assert layer == "3"
     assert message is not None
@@ -316,7 +321,12 @@ def test_a_passing_layer_between_two_failures_points_at_a_second_mistake() -> No
 
 
 def test_unnumbered_names_use_the_order_given() -> None:
-    results = [_result("W_in", FAIL), _result("b_in", FAIL), _result("W_out", PASS), _result("b_out", PASS)]
+    results = [
+        _result("W_in", FAIL),
+        _result("b_in", FAIL),
+        _result("W_out", PASS),
+        _result("b_out", PASS),
+    ]
     layer, message = suspect_layer(results)
     assert layer == "in"
     assert message == (
@@ -336,8 +346,15 @@ def test_an_adapter_supplied_layer_wins_over_the_name() -> None:
 @pytest.mark.parametrize(
     ("name", "layer"),
     [
-        ("W1", "1"), ("b1", "1"), ("W[2]", "2"), ("params['W2']", "2"), ("w2", "2"),
-        ("dW2", "2"), ("conv1.weight", "1"), ("block2.conv1.weight", "2.1"), ("W", None),
+        ("W1", "1"),
+        ("b1", "1"),
+        ("W[2]", "2"),
+        ("params['W2']", "2"),
+        ("w2", "2"),
+        ("dW2", "2"),
+        ("conv1.weight", "1"),
+        ("block2.conv1.weight", "2.1"),
+        ("W", None),
         ("gamma", None),
     ],
 )
@@ -346,7 +363,14 @@ def test_layer_of_reads_the_digits_in_a_name(name: str, layer: str | None) -> No
 
 
 def test_order_tensors_sorts_by_layer_and_keeps_the_rest_in_place() -> None:
-    assert order_tensors(["W3", "b3", "W1", "b1", "W2", "b2"]) == ["W1", "b1", "W2", "b2", "W3", "b3"]
+    assert order_tensors(["W3", "b3", "W1", "b1", "W2", "b2"]) == [
+        "W1",
+        "b1",
+        "W2",
+        "b2",
+        "W3",
+        "b3",
+    ]
     assert order_tensors(["W10", "W2"]) == ["W2", "W10"]
     assert order_tensors(["W1", "b1", "gamma", "W2"]) == ["W1", "b1", "gamma", "W2"]
     assert order_tensors(["emb", "W_out", "b_out"]) == ["emb", "W_out", "b_out"]
@@ -425,7 +449,9 @@ def test_one_wrong_unit_is_a_row(loopnet: tuple[LoopNet, np.ndarray]) -> None:
     assert "One row alone is wrong" in d.message
 
 
-def test_an_off_by_one_loop_over_units_leaves_row_0_zero(loopnet: tuple[LoopNet, np.ndarray]) -> None:
+def test_an_off_by_one_loop_over_units_leaves_row_0_zero(
+    loopnet: tuple[LoopNet, np.ndarray],
+) -> None:
     net, numeric = loopnet
     d = diagnose(net.dW1("skip_first_unit"), numeric, net.loss())
     assert d.pattern == "row"
@@ -668,7 +694,9 @@ def test_any_constant_factor_is_a_scale_or_a_sign(n: np.ndarray, c: float) -> No
 
 @settings(max_examples=200, deadline=None)
 @given(n=gradients(), seed=st.integers(0, 2**32 - 1), level=st.floats(0, 0.99))
-def test_noise_within_the_tolerance_gives_no_pattern(n: np.ndarray, seed: int, level: float) -> None:
+def test_noise_within_the_tolerance_gives_no_pattern(
+    n: np.ndarray, seed: int, level: float
+) -> None:
     rng = np.random.default_rng(seed)
     tol = 1e-7 * (1 + np.abs(n))
     a = n + level * rng.uniform(-1, 1, size=n.shape) * tol
@@ -686,9 +714,15 @@ def test_a_transposed_square_matrix_is_a_transpose(size: int, seed: int) -> None
 
 
 @settings(max_examples=100, deadline=None)
-@given(rows=st.integers(4, 12), cols=st.integers(3, 12), seed=st.integers(0, 2**32 - 1),
-       factor=st.sampled_from([0.0, -1.0, 2.0, 5.0]))
-def test_one_spoiled_row_is_found_by_its_index(rows: int, cols: int, seed: int, factor: float) -> None:
+@given(
+    rows=st.integers(4, 12),
+    cols=st.integers(3, 12),
+    seed=st.integers(0, 2**32 - 1),
+    factor=st.sampled_from([0.0, -1.0, 2.0, 5.0]),
+)
+def test_one_spoiled_row_is_found_by_its_index(
+    rows: int, cols: int, seed: int, factor: float
+) -> None:
     rng = np.random.default_rng(seed)
     n = rng.normal(size=(rows, cols))
     bad = int(rng.integers(rows))
@@ -699,7 +733,18 @@ def test_one_spoiled_row_is_found_by_its_index(rows: int, cols: int, seed: int, 
     assert d.details["indices"] == [bad]
 
 
-PATTERNS = {None, "scale", "sign", "transpose", "shift", "zero", "row", "column", "slice", "partial"}
+PATTERNS = {
+    None,
+    "scale",
+    "sign",
+    "transpose",
+    "shift",
+    "zero",
+    "row",
+    "column",
+    "slice",
+    "partial",
+}
 
 
 @settings(max_examples=200, deadline=None)
@@ -716,8 +761,11 @@ def test_any_disagreement_gets_a_known_pattern_and_a_message(
 
 
 @settings(max_examples=100, deadline=None)
-@given(names=st.lists(st.sampled_from(["W1", "b1", "W2", "b2", "W3", "gamma", "W_out", "W10"]),
-                      unique=True))
+@given(
+    names=st.lists(
+        st.sampled_from(["W1", "b1", "W2", "b2", "W3", "gamma", "W_out", "W10"]), unique=True
+    )
+)
 def test_order_tensors_is_a_stable_permutation(names: list[str]) -> None:
     ordered = order_tensors(names)
     assert sorted(ordered) == sorted(names)

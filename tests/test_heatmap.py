@@ -22,7 +22,8 @@ def grid_lines(text: str) -> list[str]:
     """The lines of the picture that draw grid rows: they start with a row number."""
     glyphs = {g for _, g, _, _ in HEAT_LEVELS}
     return [
-        line for line in text.splitlines()
+        line
+        for line in text.splitlines()
         if line.strip()[:1].isdigit() and any(g in line for g in glyphs)
     ]
 
@@ -59,9 +60,9 @@ def test_a_masked_block_in_a_big_matrix_survives_downsampling() -> None:
     assert len(lines) == 16
     dark = [[c == WORST for c in cells(line)] for line in lines]
     dark_rows = [i for i, r in enumerate(dark) if any(r)]
-    assert dark_rows == [8, 9, 10, 11]        # rows 32..47 at 4 rows per cell
+    assert dark_rows == [8, 9, 10, 11]  # rows 32..47 at 4 rows per cell
     assert all(r[25:] == [True] * 7 and not any(r[:25]) for r in (dark[i] for i in dark_rows))
-    assert lines[8].split()[0] == "32"       # the row label is the first tensor row of the cell
+    assert lines[8].split()[0] == "32"  # the row label is the first tensor row of the cell
 
 
 def test_the_legend_names_every_level_and_unchecked_cells_when_present() -> None:
@@ -76,8 +77,11 @@ def test_the_legend_names_every_level_and_unchecked_cells_when_present() -> None
 def test_the_renderable_draws_in_a_terminal_with_its_title() -> None:
     n = np.random.default_rng(2).normal(size=(3, 4))
     console = Console(width=80, record=True, color_system="truecolor")
-    console.print(heatmap_renderable(error_grid(-n, n, 1e-9), title="W3: sign flipped",
-                                     row_label="units", col_label="inputs"))
+    console.print(
+        heatmap_renderable(
+            error_grid(-n, n, 1e-9), title="W3: sign flipped", row_label="units", col_label="inputs"
+        )
+    )
     out = console.export_text()
     assert "W3: sign flipped" in out
     assert out.count(WORST) == 12 + 1  # every cell, and the legend
