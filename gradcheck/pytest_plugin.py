@@ -15,7 +15,8 @@ value wins:
 2. the ``@pytest.mark.gradcheck(...)`` marker (function over class over module);
 3. the command line (``--gradcheck-mode``, ``--gradcheck-seed``, ``--gradcheck-sample``,
    ``--gradcheck-strict``);
-4. the ini file (``gradcheck_mode``, ``gradcheck_seed``, ``gradcheck_sample``, ``gradcheck_strict``);
+4. the ini file (``gradcheck_mode``, ``gradcheck_seed``, ``gradcheck_sample``,
+   ``gradcheck_strict``);
 5. the built-in defaults of :func:`gradcheck.check` (mode auto, seed 0, the engine's sample size,
    not strict).
 
@@ -31,7 +32,7 @@ and rendering (rich) is imported only when a check fails.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -50,7 +51,7 @@ class SettingError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """The defaults a ``gradcheck`` fixture call starts from. ``sample=None``: the engine's own size."""
+    """The defaults a ``gradcheck`` fixture call starts from (``sample=None``: the engine's)."""
 
     mode: str = "auto"
     seed: int = 0
@@ -60,10 +61,12 @@ class Settings:
     def header(self) -> str:
         """The report-header line, stating what a run checks with (as pytest-randomly does)."""
         sample = DEFAULT_SAMPLE if self.sample is None else self.sample
-        return f"gradcheck: mode={self.mode}, seed={self.seed}, sample={sample}, strict={self.strict}"
+        return (
+            f"gradcheck: mode={self.mode}, seed={self.seed}, sample={sample}, strict={self.strict}"
+        )
 
     def updated(self, values: Mapping[str, Any], where: str) -> Settings:
-        """These settings with ``values`` on top, each validated; errors name ``where`` it was set."""
+        """These settings with ``values`` on top, validated; an error names ``where`` it was set."""
         unknown = sorted(set(values) - set(SETTING_NAMES))
         if unknown:
             raise SettingError(
@@ -105,12 +108,18 @@ def _strict(value: Any, where: str) -> bool:
     return value
 
 
-_VALIDATE = {"mode": _mode, "seed": _seed, "sample": _sample, "strict": _strict}
+_VALIDATE: dict[str, Callable[[Any, str], Any]] = {
+    "mode": _mode,
+    "seed": _seed,
+    "sample": _sample,
+    "strict": _strict,
+}
 
 
 # --------------------------------------------------------------------------------------------
 # Options, ini settings, marker, header
 # --------------------------------------------------------------------------------------------
+
 
 def _int_option(text: str) -> int:
     try:
@@ -129,22 +138,42 @@ def _positive_int_option(text: str) -> int:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gradcheck", "gradient checks (the gradcheck fixture)")
     # Defaults are None so that "not given" falls through to the ini file.
-    group.addoption("--gradcheck-mode", choices=MODES, default=None,
-                    help="how to compare gradients: auto (default), full, sampled, directional")
-    group.addoption("--gradcheck-seed", type=_int_option, default=None, metavar="SEED",
-                    help="seed for sampled coordinates and random directions (default 0)")
-    group.addoption("--gradcheck-sample", type=_positive_int_option, default=None, metavar="K",
-                    help=f"coordinates checked per tensor when sampling (default {DEFAULT_SAMPLE})")
-    group.addoption("--gradcheck-strict", action="store_true", default=None,
-                    help="warnings fail the test too (turn an ini 'true' off with "
-                         "-o gradcheck_strict=false)")
-    parser.addini("gradcheck_mode", "gradcheck fixture default: auto, full, sampled, directional",
-                  default="")
+    group.addoption(
+        "--gradcheck-mode",
+        choices=MODES,
+        default=None,
+        help="how to compare gradients: auto (default), full, sampled, directional",
+    )
+    group.addoption(
+        "--gradcheck-seed",
+        type=_int_option,
+        default=None,
+        metavar="SEED",
+        help="seed for sampled coordinates and random directions (default 0)",
+    )
+    group.addoption(
+        "--gradcheck-sample",
+        type=_positive_int_option,
+        default=None,
+        metavar="K",
+        help=f"coordinates checked per tensor when sampling (default {DEFAULT_SAMPLE})",
+    )
+    group.addoption(
+        "--gradcheck-strict",
+        action="store_true",
+        default=None,
+        help="warnings fail the test too (turn an ini 'true' off with -o gradcheck_strict=false)",
+    )
+    parser.addini(
+        "gradcheck_mode", "gradcheck fixture default: auto, full, sampled, directional", default=""
+    )
     parser.addini("gradcheck_seed", "gradcheck fixture default seed", default="")
-    parser.addini("gradcheck_sample", "gradcheck fixture default coordinates per tensor",
-                  default="")
-    parser.addini("gradcheck_strict", "gradcheck fixture: warnings fail the test", type="bool",
-                  default=False)
+    parser.addini(
+        "gradcheck_sample", "gradcheck fixture default coordinates per tensor", default=""
+    )
+    parser.addini(
+        "gradcheck_strict", "gradcheck fixture: warnings fail the test", type="bool", default=False
+    )
 
 
 def session_settings(config: pytest.Config) -> Settings:
@@ -171,8 +200,8 @@ _SETTINGS = pytest.StashKey[Settings]()
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "gradcheck(mode=, seed=, sample=, strict=): defaults for the gradcheck fixture in this test "
-        "(over the command line and ini; a call's own arguments still win)",
+        "gradcheck(mode=, seed=, sample=, strict=): defaults for the gradcheck fixture in this "
+        "test (over the command line and ini; a call's own arguments still win)",
     )
     try:
         config.stash[_SETTINGS] = session_settings(config)
@@ -201,8 +230,9 @@ def marker_settings(node: pytest.Item, base: Settings) -> Settings:
 # The fixture
 # --------------------------------------------------------------------------------------------
 
+
 class GradcheckFixture:
-    """What the ``gradcheck`` fixture gives a test: :func:`gradcheck.check` with this test's defaults.
+    """What the ``gradcheck`` fixture gives: :func:`gradcheck.check` with this test's defaults.
 
     ``settings`` holds the defaults after ini, command line and marker; a call's own ``mode``,
     ``seed``, ``sample`` and ``strict`` arguments override them for that call.
@@ -211,8 +241,9 @@ class GradcheckFixture:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def __call__(self, model: Any = None, /, *, strict: bool | None = None,
-                 **kwargs: Any) -> Report:
+    def __call__(
+        self, model: Any = None, /, *, strict: bool | None = None, **kwargs: Any
+    ) -> Report:
         """Check, return the report when it passes, fail the test with it as plain text when not."""
         __tracebackhide__ = True
         for name in ("mode", "seed", "sample"):
@@ -220,7 +251,7 @@ class GradcheckFixture:
         if strict is None:
             strict = self.settings.strict
         report = check(model, **kwargs)
-        message = failure_message(report, strict=_strict(strict, "strict"))
+        message = failure_message(report, strict=_strict(strict, "gradcheck(strict=)"))
         if message is not None:
             pytest.fail(message, pytrace=False)
         return report
@@ -228,10 +259,10 @@ class GradcheckFixture:
 
 @pytest.fixture
 def gradcheck(request: pytest.FixtureRequest) -> GradcheckFixture:
-    """Call like ``gradcheck.check``; fails the test with the rendered report when a gradient is wrong.
+    """Call like ``gradcheck.check``; a wrong gradient fails the test with the rendered report.
 
     Defaults come from the ``@pytest.mark.gradcheck`` marker, ``--gradcheck-*`` options and
-    ``gradcheck_*`` ini settings, in that order of precedence; the call's own arguments beat them all.
+    ``gradcheck_*`` ini settings, in that order of precedence; a call's own arguments beat them all.
     """
     base = request.config.stash[_SETTINGS]
     try:
@@ -245,6 +276,7 @@ def gradcheck(request: pytest.FixtureRequest) -> GradcheckFixture:
 # --------------------------------------------------------------------------------------------
 # The failure message
 # --------------------------------------------------------------------------------------------
+
 
 def failure_message(report: Report, *, strict: bool) -> str | None:
     """The plain-text failure for ``report``, or None when the test should pass.
@@ -269,16 +301,19 @@ def failure_headline(report: Report) -> str:
         parts.append(f"a non-finite value (NaN/Inf) during {report.nonfinite.phase}")
     failed = [t for t in report.tensors if t.status == FAIL]
     if failed:
-        parts.append(f"{len(failed)} of {len(report.tensors)} tensors FAIL: "
-                     + ", ".join(_tensor_words(t.name, t.rel_error, t.pattern) for t in failed))
+        parts.append(
+            f"{len(failed)} of {len(report.tensors)} tensors FAIL: "
+            + ", ".join(_tensor_words(t.name, t.rel_error, t.pattern) for t in failed)
+        )
     if report.suspect_layer is not None:
         parts.append(f"suspect layer {report.suspect_layer}")
     return "; ".join(parts)
 
 
 def warning_headline(report: Report) -> str:
-    warned = [_tensor_words(t.name, t.rel_error, t.pattern) for t in report.tensors
-              if t.status == WARN]
+    warned = [
+        _tensor_words(t.name, t.rel_error, t.pattern) for t in report.tensors if t.status == WARN
+    ]
     items = [f"borderline {w}" for w in warned]
     items += [f"[{w.kind}] {w.where}" for w in report.warnings]
     return "warnings fail in strict mode: " + ", ".join(items)
@@ -287,5 +322,5 @@ def warning_headline(report: Report) -> str:
 def _tensor_words(name: str, rel_error: float | None, pattern: str | None) -> str:
     from gradcheck.render import fmt
 
-    words: Iterable[str] = [f"rel. error {fmt(rel_error)}"] + ([pattern] if pattern else [])
+    words = [f"rel. error {fmt(rel_error)}"] + ([pattern] if pattern else [])
     return f"{name} ({', '.join(words)})"
