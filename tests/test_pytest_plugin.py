@@ -298,6 +298,12 @@ def test_ini_settings_are_project_defaults(probe: Callable[..., str]) -> None:
     assert probe(ini=ini) == "PROBE mode=sampled seed=5 W1=4 strict=True"
 
 
+def test_an_ini_strict_is_turned_off_for_one_run_with_dash_o(probe: Callable[..., str]) -> None:
+    # --gradcheck-strict can only switch strictness on; -o overrides the ini value itself.
+    line = probe("-o", "gradcheck_strict=false", ini="gradcheck_strict = true\n")
+    assert line == "PROBE mode=auto seed=0 W1=80 strict=False"
+
+
 def test_the_marker_sets_defaults_for_one_test(probe: Callable[..., str]) -> None:
     marker = '@pytest.mark.gradcheck(mode="sampled", seed=9, sample=6, strict=True)'
     assert probe(marker=marker) == "PROBE mode=sampled seed=9 W1=6 strict=True"
