@@ -35,7 +35,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,8 +45,10 @@ from gradcheck.result import FAIL, TensorResult
 
 __all__ = [
     "Diagnosis",
+    "borrowed",
     "classify",
     "error_grid",
+    "grid_blocks",
     "layer_of",
     "missing",
     "order_tensors",
@@ -95,6 +97,10 @@ STRAY_FRACTION = 0.05
 #: of the disagreeing coordinates, of which there must be at least PARTIAL_MIN_COORDS.
 PARTIAL_RULE_FRACTION = 0.9
 PARTIAL_MIN_COORDS = 2
+#: No pattern: how the disagreeing coordinates are read. Correlation >= CORRELATED (or >= half of
+#: it with the signs agreeing at >= CORRELATED of them) reads as "right direction, wrong amounts";
+#: correlation <= -CORRELATED/2 (or signs agreeing at <= 1 - CORRELATED) as "opposite direction".
+CORRELATED = 0.8
 
 # Heat-map grid defaults.
 GRID_MAX_ROWS = 16
@@ -113,8 +119,9 @@ class Diagnosis:
 
     pattern
         ``None`` (no simple pattern fits, or nothing disagrees) or one of ``"scale"``, ``"sign"``,
-        ``"transpose"``, ``"shift"``, ``"zero"``, ``"row"``, ``"column"``, ``"slice"``,
-        ``"partial"``, ``"shape"``, ``"missing"``.
+        ``"regularization"``, ``"transpose"``, ``"shift"``, ``"zero"``, ``"row"``, ``"column"``,
+        ``"slice"``, ``"partial"`` (from :func:`classify`), ``"shape"`` (:func:`shape_mismatch`),
+        ``"missing"`` (:func:`missing`), ``"swapped"`` (:func:`borrowed`).
     factor
         for ``scale``/``sign`` (and a scaled transpose): analytic = factor * numeric.
     message
@@ -488,6 +495,7 @@ class _Evidence:
     shape: tuple[int, ...]
     batch_size: int | None
     bad: np.ndarray
+    values: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -543,6 +551,7 @@ def classify(
     flat_index: np.ndarray | None = None,
     tolerance: np.ndarray | float | None = None,
     batch_size: int | None = None,
+    values: np.ndarray | None = None,
 ) -> Diagnosis:
     """Name the pattern of the disagreement between ``analytic`` and ``numeric`` gradients.
 
@@ -556,11 +565,16 @@ def classify(
         :data:`DEFAULT_RTOL` relative plus :data:`DEFAULT_ATOL_FRACTION` of the largest entry.
     batch_size
         the number of examples, when known: lets a factor of m or 1/m be named as such.
+    values
+        optional: the parameter's own values at the checked coordinates (aligned like
+        ``analytic``). With them, a difference proportional to the parameter is recognised as an L2
+        term present on one side only (``regularization``).
 
     Hypotheses are tried in this order, the first that the numbers support wins: agreement (every
     coordinate within the noise, pattern None), a borderline disagreement (within the fit slack:
-    pattern None, probably noise), ``zero``, ``scale``/``sign``, ``transpose``, ``shift``,
-    ``row``/``column``/``slice``, ``partial``; otherwise pattern None with a description.
+    pattern None, probably noise), ``zero``, ``scale``/``sign``, ``regularization``,
+    ``transpose``, ``shift``, ``row``/``column``/``slice``, ``partial``; otherwise pattern None
+    with a description.
     """
     a = np.asarray(analytic, dtype=np.float64).ravel()
     n = np.asarray(numeric, dtype=np.float64).ravel()
@@ -577,6 +591,13 @@ def classify(
         idx = np.asarray(flat_index, dtype=np.int64).ravel()
         if idx.size != a.size:
             raise ValueError(f"flat_index has {idx.size} entries for {a.size} values")
+        if idx.size and (idx.min() < 0 or idx.max() >= math.prod(shape)):
+            raise ValueError(f"flat_index points outside a tensor of shape {shape}")
+    w: np.ndarray | None = None
+    if values is not None:
+        w = np.asarray(values, dtype=np.float64).ravel()
+        if w.size != a.size:
+            raise ValueError(f"values has {w.size} entries for {a.size} checked coordinates")
 
     if a.size == 0:
         return Diagnosis(
@@ -604,7 +625,7 @@ def classify(
 
     noise = _noise_bound(a, n, tolerance)
     bad = np.abs(a - n) > noise
-    ev = _Evidence(a, n, noise, idx, shape, batch_size, bad)
+    ev = _Evidence(a, n, noise, idx, shape, batch_size, bad, w)
 
     if not bad.any():
         return Diagnosis(
@@ -629,6 +650,7 @@ def classify(
     rules: tuple[Callable[[_Evidence], Diagnosis | None], ...] = (
         _zero,
         _scale,
+        _regularization,
         _transpose,
         _shift,
         _slices,
@@ -718,6 +740,61 @@ def _scale(ev: _Evidence) -> Diagnosis | None:
         f"The analytic gradient is {_fmt(c)} times the numeric one {where} (least-squares "
         f"factor, {fit.support} coordinates clear of the noise). {cause}.",
         details,
+    )
+
+
+def _regularization(ev: _Evidence) -> Diagnosis | None:
+    """``a - n = k * W``: an L2 term on one side only.
+
+    The gradient of (lambda / 2m) * sum(W**2) is (lambda / m) * W, so when the loss and the backward
+    disagree about that term, the difference is proportional to the parameter itself. The fit runs
+    on the difference, whose noise is the numeric gradient's (``W`` is exact)."""
+    w = ev.values
+    if w is None or not np.isfinite(w).all():
+        return None
+    a, n, noise = ev.analytic, ev.numeric, ev.noise
+    d = a - n
+    usable = (np.abs(w) > 0) & ev.bad
+    if int(usable.sum()) < MIN_SUPPORT:
+        return None
+    k = float(np.median(d[usable] / w[usable]))
+    bound = 2 * FIT_SLACK * noise  # the slack of "a = 1 * n", so the two hypotheses compare fairly
+    for _ in range(2):
+        inliers = (np.abs(d - k * w) <= bound) & (np.abs(w) > 0)
+        if not inliers.any():
+            break
+        k = float(d[inliers] @ w[inliers] / (w[inliers] @ w[inliers]))
+    explained = np.abs(d - k * w) <= bound
+    support = int((explained & (np.abs(k * w) > noise)).sum())
+    unexplained = int((~explained).sum())
+    identity_unexplained = int((~_explained(a, n, noise, 1.0)).sum())
+    if (
+        explained.mean() < MIN_EXPLAINED
+        or support < MIN_SUPPORT
+        or unexplained * MIN_IMPROVEMENT > identity_unexplained
+    ):
+        return None
+    m = ev.batch_size
+    lam = f" (lambda = {_fmt(abs(k) * m)} with m = {m})" if m else ""
+    if k < 0:
+        text = (
+            f"The numeric gradient exceeds the analytic one by {_fmt(-k)} times the parameter "
+            f"itself at {ev.coverage_text()}: the loss has an L2 penalty whose gradient, "
+            f"(lambda/m) * W = {_fmt(-k)} * W{lam}, is missing from the backward (or only part "
+            f"of it is there, e.g. lambda/(2m) where lambda/m belongs)."
+        )
+    else:
+        text = (
+            f"The analytic gradient exceeds the numeric one by {_fmt(k)} times the parameter "
+            f"itself at {ev.coverage_text()}: the backward adds an L2 term, {_fmt(k)} * W{lam}, "
+            f"that the loss does not contain. Add (lambda/2m) * sum(W**2) to the cost, or drop "
+            f"the term from the gradient."
+        )
+    return Diagnosis(
+        "regularization",
+        None,
+        text,
+        {**ev.base_details(), "coefficient": k, "support": support},
     )
 
 
@@ -1066,7 +1143,7 @@ def _no_pattern(ev: _Evidence) -> Diagnosis:
             details,
         )
     parts = [f"No simple pattern fits: {nbad} of {a.size} checked coordinates disagree"]
-    if len(ev.shape) == 2:
+    if len(ev.shape) == 2 and min(ev.shape) > 1:
         rows, cols = ev.coords()
         r = int(np.unique(rows[bad]).size)
         c = int(np.unique(cols[bad]).size)
@@ -1091,7 +1168,7 @@ def _no_pattern(ev: _Evidence) -> Diagnosis:
             f"the numeric gradient is zero within the noise everywhere while the analytic one is "
             f"not (largest |analytic| {_fmt(abs(float(a[j])))} at {_index_text(ev.index(j))}): "
             f"the loss does not depend on this tensor here, so check that the forward uses it and "
-            f"that the loss includes every term the backward differentiates (e.g. regularisation)"
+            f"that the loss includes every term the backward differentiates (e.g. regularization)"
         )
     # Read the disagreeing coordinates only: the agreeing ones would make any mistake look
     # correlated with the truth.
@@ -1100,12 +1177,12 @@ def _no_pattern(ev: _Evidence) -> Diagnosis:
         details["correlation"] = corr
         same_sign = float(np.mean(np.sign(a[bad]) == np.sign(n[bad])))
         details["same_sign_fraction"] = same_sign
-        if corr >= 0.8 and same_sign >= 0.8:
+        if corr >= CORRELATED or (corr >= CORRELATED / 2 and same_sign >= CORRELATED):
             reading = (
-                "the right direction with the wrong amounts, as a wrong term or a wrong "
-                "derivative (of an activation, of the loss) produces"
+                "roughly the right direction with the wrong amounts, as a wrong derivative (of "
+                "an activation, of the loss) or a wrong term produces"
             )
-        elif corr <= -0.5:
+        elif corr <= -CORRELATED / 2 or same_sign <= 1 - CORRELATED:
             reading = "mostly the opposite direction: a sign error mixed with another mistake"
         else:
             reading = (
@@ -1123,18 +1200,39 @@ def _no_pattern(ev: _Evidence) -> Diagnosis:
     return Diagnosis(None, None, "; ".join(parts) + ".", details)
 
 
-def shape_mismatch(param_shape: Sequence[int], grad_shape: Sequence[int]) -> Diagnosis:
+def shape_mismatch(
+    param_shape: Sequence[int],
+    grad_shape: Sequence[int],
+    *,
+    others: Mapping[str, Sequence[int]] | None = None,
+) -> Diagnosis:
     """Read a gradient whose shape differs from its parameter's.
 
     The usual cause is a reduction over the wrong axis: a bias of shape (n, 1) sums dZ (n, m) over
     the examples, axis 1; summing over axis 0 gives one value per example, (m,) or (1, m). Other
     readings: the transposed shape, a dropped or added singleton axis, no reduction at all.
     ``details`` holds ``summed_axis`` (the axis that was probably reduced) and ``expected_axis``.
+
+    others
+        optional: the other parameters' names and shapes. When the gradient has the shape of
+        another parameter, the message adds that it may be that parameter's gradient under the
+        wrong key (an off-by-one layer index), and ``details["same_shape_as"]`` lists them.
     """
     p = tuple(int(s) for s in param_shape)
     g = tuple(int(s) for s in grad_shape)
     details: dict[str, Any] = {"param_shape": list(p), "grad_shape": list(g)}
     head = f"The gradient has shape {g} but the parameter has shape {p}"
+    twins = [name for name, shape in (others or {}).items() if tuple(int(x) for x in shape) == g]
+    if twins and p != g:
+        details["same_shape_as"] = twins
+    tail = (
+        f" Note that {g} is the shape of {_and(twins)}: this may be "
+        f"{'its gradient' if len(twins) == 1 else 'the gradient of one of them'}, stored under "
+        f"the wrong key "
+        f"(an off-by-one layer index such as grads['dW' + str(l + 1)])."
+        if twins and p != g
+        else ""
+    )
     if p == g:
         return Diagnosis(
             None, None, f"The gradient and the parameter both have shape {p}.", details
@@ -1144,7 +1242,7 @@ def shape_mismatch(param_shape: Sequence[int], grad_shape: Sequence[int]) -> Dia
     g_core = [s for s in g if s != 1]
 
     def done(text: str, **extra: Any) -> Diagnosis:
-        return Diagnosis("shape", None, f"{head}: {text}", {**details, **extra})
+        return Diagnosis("shape", None, f"{head}: {text}{tail}", {**details, **extra})
 
     if len(p) == 2 and p == g[::-1] and p[0] != p[1]:
         return done(
@@ -1278,6 +1376,75 @@ def missing(name: str, keys_on_offer: Sequence[str]) -> Diagnosis:
         None,
         f"No gradient for {name}: looked for {looked}; {tail}",
         {"looked_for": wanted, "closest": case_only or close, "on_offer": offered},
+    )
+
+
+def borrowed(
+    name: str,
+    analytic: np.ndarray,
+    numerics: Mapping[str, np.ndarray],
+    *,
+    tolerance: Mapping[str, np.ndarray | float] | float | None = None,
+) -> Diagnosis | None:
+    """Whether the analytic gradient of ``name`` is another tensor's numeric gradient.
+
+    Course code indexes gradients by layer (``grads['dW' + str(l)]``) and an index off by one, or
+    dW and db swapped, hands one tensor another's gradient; when the shapes agree, nothing else
+    catches it. ``analytic`` is the full analytic gradient of ``name``; ``numerics`` maps tensor
+    names (``name`` included, when known) to full numeric gradients, NaN where not checked;
+    ``tolerance`` the per-tensor noise bounds (full arrays or numbers) or one number for all.
+
+    Returns a ``swapped`` diagnosis naming the other tensor when, over the coordinates checked in
+    both, at least :data:`MIN_EXPLAINED` of them match it within the noise, at least
+    :data:`MIN_SUPPORT` of those stand clear of the noise, and the analytic gradient does not also
+    match its own numeric one there. ``None`` otherwise.
+    """
+    a = np.asarray(analytic, dtype=np.float64)
+    own = numerics.get(name)
+    found: list[tuple[float, str, int]] = []
+    for other, numeric in numerics.items():
+        n = np.asarray(numeric, dtype=np.float64)
+        if other == name or n.shape != a.shape:
+            continue
+        both = np.isfinite(a) & np.isfinite(n)
+        if own is not None:
+            both &= np.isfinite(np.asarray(own, dtype=np.float64))
+        if int(both.sum()) < MIN_SUPPORT:
+            continue
+        t = tolerance.get(other) if isinstance(tolerance, Mapping) else tolerance
+        if t is not None and np.ndim(t) > 0:
+            t = np.broadcast_to(np.asarray(t, dtype=np.float64), a.shape)[both]
+        noise = _noise_bound(a[both], n[both], t)
+        fits = _explained(a[both], n[both], noise, 1.0)
+        support = int((fits & (np.abs(n[both]) > noise)).sum())
+        if fits.mean() < MIN_EXPLAINED or support < MIN_SUPPORT:
+            continue
+        if own is not None:
+            o = np.asarray(own, dtype=np.float64)[both]
+            if _explained(a[both], o, _noise_bound(a[both], o, None), 1.0).mean() >= MIN_EXPLAINED:
+                continue  # it matches its own gradient as well: nothing to say
+        found.append((float(fits.mean()), other, int(both.sum())))
+    if not found:
+        return None
+    _, other, checked = max(found)
+    lo, hi = layer_of(name), layer_of(other)
+    hint = ""
+    if lo == hi:
+        hint = " Two tensors of one layer are swapped (dW and db, or two keys mixed up)."
+    elif lo is not None and hi is not None and lo.isdigit() and hi.isdigit():
+        step = int(hi) - int(lo)
+        if abs(step) == 1:
+            hint = (
+                f" The layer number is off by one (layer {hi}'s gradient went to layer {lo}), "
+                f"as with grads['dW' + str(l {'-' if step > 0 else '+'} 1)] in the loop."
+            )
+    return Diagnosis(
+        "swapped",
+        None,
+        f"The analytic gradient of {name} is the numeric gradient of {other} ({checked} "
+        f"coordinates match within the noise): the gradients are stored under the wrong keys."
+        f"{hint}",
+        {"other": other, "checked": checked},
     )
 
 
