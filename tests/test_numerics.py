@@ -139,9 +139,9 @@ class BinaryClassifier:
         self.forward_propagation()
         for l in reversed(range(1, self.L + 1)):
             if l == self.L:
-                self.dA[l] = -(
+                self.dA[l] = -(  # <- seed 001 (a statement over three lines)
                     np.divide(self.Y, self.A[l]) - np.divide(1 - self.Y, 1 - self.A[l])
-                )  # <- seed 001
+                )
                 dZ = self.dA[l] * self.A[l] * (1 - self.A[l])
             else:
                 dZ = self.dA[l] * (self.Z[l] > 0)
@@ -329,6 +329,7 @@ def test_seed_001_divide_by_one_minus_a_names_the_line_and_suggests_dz_equals_a_
     assert "self.A[l]" in (nf.cause or "") and "exactly 1.0" in (nf.cause or "")
     assert "dZ = A - Y" in (nf.fix or "")
     assert "(l = 2)" in nf.message
+    assert nf.source_line is not None and nf.source_line.count("\n") == 2
     den = [o for o in nf.operands if o.get("role") == "denominator"]
     assert {d["expr"] for d in den} == {"self.A[l]", "1 - self.A[l]"}
     assert next(d for d in den if d["expr"] == "1 - self.A[l]")["zeros"] > 0
