@@ -561,7 +561,8 @@ def classify(
         coordinate, in C order.
     tolerance
         the per-coordinate bound on the numeric gradient's own error (truncation + round-off) that
-        the engine estimated, or one number; differences below it are noise. ``None`` uses
+        the engine estimated (aligned with ``analytic``, or for the whole tensor), or one number;
+        differences below it are noise. ``None`` uses
         :data:`DEFAULT_RTOL` relative plus :data:`DEFAULT_ATOL_FRACTION` of the largest entry.
     batch_size
         the number of examples, when known: lets a factor of m or 1/m be named as such.
@@ -623,6 +624,10 @@ def classify(
             {"checked": int(a.size), "nonfinite_analytic": bad_a, "nonfinite_numeric": bad_n},
         )
 
+    if tolerance is not None and np.ndim(tolerance) > 0:
+        t = np.asarray(tolerance, dtype=np.float64)
+        if t.size == math.prod(shape) and t.size != a.size:
+            tolerance = t.ravel()[idx]  # a bound for the whole tensor: take the checked ones
     noise = _noise_bound(a, n, tolerance)
     bad = np.abs(a - n) > noise
     ev = _Evidence(a, n, noise, idx, shape, batch_size, bad, w)

@@ -612,6 +612,15 @@ def test_a_transpose_is_found_from_a_large_enough_sample() -> None:
     assert "sampled entries whose mirror was also checked" in d.message
 
 
+def test_a_tolerance_for_the_whole_tensor_is_taken_at_the_sampled_coordinates() -> None:
+    n = np.random.default_rng(12).normal(size=(10, 10))
+    idx = np.arange(0, 100, 3)
+    tol = np.full(n.shape, 1e-9)
+    d = classify(-n.ravel()[idx], n.ravel()[idx], shape=n.shape, flat_index=idx, tolerance=tol)
+    assert d.pattern == "sign"
+    assert "all 34 sampled coordinates" in d.message
+
+
 def test_a_transpose_is_not_claimed_from_too_few_pairs() -> None:
     rng = np.random.default_rng(9)
     n = rng.normal(size=(12, 12))
