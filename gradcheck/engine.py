@@ -753,8 +753,10 @@ class _Checker:
         orders = details["taylor_orders"]
         evidence = ""
         if details["taylor_verdict"] == "wrong":
+            conclusion = ("so g is not the gradient" if result.status == FAIL
+                          else "which points to a small real error rather than numerical noise")
             evidence = (f"; the Taylor remainder |f(x+tv) - f(x) - t g.v| shrinks like t^{orders[-1]:.1f}, "
-                        "not t^2, so g is not the gradient")
+                        f"not t^2, {conclusion}")
         elif details["taylor_verdict"] == "right":
             evidence = (f"; the Taylor remainder shrinks like t^{orders[-1]:.1f} down to the smallest "
                         "step it can resolve, so the error is small")

@@ -204,7 +204,7 @@ def to_text(report: Report, *, title: str | None = None) -> str:
                          fmt(t.max_abs_error), coverage_text(t), str(t.kinks) if t.kinks else "", detail))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
         for r in rows:
-            lines.append("  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths)) + "  " + r[-1])
+            lines.append(("  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths)) + "  " + r[-1]).rstrip())
     for t in report.tensors:
         if t.status != PASS and t.message:
             lines.append(f"{t.name}: {t.message}")
