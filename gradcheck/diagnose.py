@@ -12,9 +12,10 @@ Three questions, three groups of functions:
   layer below it, never the layers above. The failing layer nearest the output is therefore the
   first place to look, and the passing layers above it are the evidence.
 * **What?** :func:`classify` names the shape of a disagreement between the analytic gradient ``a``
-  and the numeric one ``n`` (a constant factor, a flipped sign, a transpose, zeros, one wrong row,
-  a masked subset), :func:`shape_mismatch` reads a gradient of the wrong shape and
-  :func:`missing` a gradient that is not there.
+  and the numeric one ``n`` (a constant factor, a flipped sign, an L2 term on one side only, a
+  transpose, an index shifted by one, zeros, one wrong row, a masked subset);
+  :func:`shape_mismatch` reads a gradient of the wrong shape, :func:`missing` a gradient that is
+  not there, and :func:`borrowed` a gradient that belongs to another tensor.
 * **Show me:** :func:`error_grid` turns the two full gradients into a small grid of relative errors
   for the heat map (:mod:`gradcheck.heatmap` draws it).
 
@@ -859,10 +860,11 @@ def _transpose(ev: _Evidence) -> Diagnosis | None:
     c = m.fit.factor
     scaled = not _close(c, 1.0)
     pairs = int(m.positions.size)
+    fitted = int(m.fit.explained.sum())
     basis = (
-        "every entry"
-        if ev.full and pairs == ev.analytic.size
-        else f"{pairs} sampled entries whose mirror was also checked"
+        f"{fitted} of the {pairs} entries fit"
+        if ev.full
+        else f"{fitted} of the {pairs} sampled entries whose mirror was also checked fit"
     )
     extra, after = "", ""
     kinds: list[str] = []
@@ -874,7 +876,8 @@ def _transpose(ev: _Evidence) -> Diagnosis | None:
         "transpose",
         c if scaled else None,
         f"The analytic gradient is the numeric one transposed{extra}: entry [i, j] holds the value "
-        f"of [j, i] ({basis} fit, {m.discriminating} of them off the diagonal where it matters). "
+        f"of [j, i] ({basis}, {m.discriminating} of them off the diagonal, where a transpose "
+        f"shows). "
         f"The operands of the product are swapped or a .T is missing or extra, e.g. "
         f"A_prev @ dZ.T where dZ @ A_prev.T belongs; a square matrix hides this from the shape "
         f"check.{after}",
