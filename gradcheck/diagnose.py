@@ -553,6 +553,7 @@ def classify(
     tolerance: np.ndarray | float | None = None,
     batch_size: int | None = None,
     values: np.ndarray | None = None,
+    rtol: float | None = None,
 ) -> Diagnosis:
     """Name the pattern of the disagreement between ``analytic`` and ``numeric`` gradients.
 
@@ -567,6 +568,10 @@ def classify(
         :data:`DEFAULT_RTOL` relative plus :data:`DEFAULT_ATOL_FRACTION` of the largest entry.
     batch_size
         the number of examples, when known: lets a factor of m or 1/m be named as such.
+    rtol
+        optional relative floor under the noise bound: a coordinate whose difference is below
+        ``rtol * (|a| + |n|)`` agrees. Pass the engine's own "pass" threshold so that what the
+        verdict calls agreement (truncation error included) is agreement here too.
     values
         optional: the parameter's own values at the checked coordinates (aligned like
         ``analytic``). With them, a difference proportional to the parameter is recognised as an L2
@@ -630,6 +635,8 @@ def classify(
         if t.size == math.prod(shape) and t.size != a.size:
             tolerance = t.ravel()[idx]  # a bound for the whole tensor: take the checked ones
     noise = _noise_bound(a, n, tolerance)
+    if rtol is not None:
+        noise = np.maximum(noise, rtol * (np.abs(a) + np.abs(n)))
     bad = np.abs(a - n) > noise
     ev = _Evidence(a, n, noise, idx, shape, batch_size, bad, w)
 
@@ -1489,14 +1496,17 @@ def error_grid(
     tolerance: np.ndarray | float | None,
     max_rows: int = GRID_MAX_ROWS,
     max_cols: int = GRID_MAX_COLS,
+    *,
+    rtol: float | None = None,
 ) -> np.ndarray:
     """A small 2-D grid of where the error sits, for the heat map.
 
     Each coordinate's discrepancy is the symmetric relative error ``|a - n| / (|a| + |n|)``, in
     [0, 1] (1 for a flipped sign or a zero where the other is not; 1/3 for a factor of two), and 0
     where ``|a - n|`` is within ``tolerance`` (the same noise bound :func:`classify` takes: full
-    shape or one number; ``None`` uses the default). NaN in either input marks a coordinate that
-    was not checked; it stays NaN unless its block holds a checked coordinate.
+    shape or one number; ``None`` uses the default; ``rtol`` as in :func:`classify`). NaN in
+    either input marks a coordinate that was not checked; it stays NaN unless its block holds a
+    checked coordinate.
 
     The tensor is viewed as a matrix (a 1-D tensor as a single row, an N-D one as ``shape[0]`` rows
     of everything else) and max-pooled into at most ``max_rows`` x ``max_cols`` nearly equal
@@ -1507,6 +1517,8 @@ def error_grid(
     if a.shape != n.shape:
         raise ValueError(f"analytic has shape {a.shape} but numeric has shape {n.shape}")
     rows, cols = _as_matrix_shape(a.shape)
+    if a.size == 0:
+        return np.full((min(rows, max_rows), min(cols, max_cols)), np.nan)
     checked = ~(np.isnan(a) | np.isnan(n))
     a0 = np.where(checked, a, 0.0).ravel()
     n0 = np.where(checked, n, 0.0).ravel()
@@ -1514,8 +1526,15 @@ def error_grid(
         noise = _noise_bound(a0, n0, None)
     else:
         t = np.abs(np.asarray(tolerance, dtype=np.float64))
-        noise = np.broadcast_to(t, a.shape).ravel() if t.size != 1 else np.full(a0.size, float(t))
+        if t.size == 1:
+            noise = np.full(a0.size, float(t.reshape(())))
+        elif t.size == a.size:
+            noise = t.ravel()
+        else:
+            noise = np.broadcast_to(t, a.shape).ravel()
         noise = np.maximum(np.where(np.isfinite(noise), noise, 0.0), _TINY)
+    if rtol is not None:
+        noise = np.maximum(noise, rtol * (np.abs(a0) + np.abs(n0)))
     gap = np.abs(a0 - n0)
     with np.errstate(invalid="ignore", divide="ignore"):
         rel = gap / (np.abs(a0) + np.abs(n0))

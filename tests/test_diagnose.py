@@ -621,6 +621,18 @@ def test_a_tolerance_for_the_whole_tensor_is_taken_at_the_sampled_coordinates() 
     assert "all 34 sampled coordinates" in d.message
 
 
+def test_rtol_lets_truncation_error_count_as_agreement() -> None:
+    # A round-off-only error bar is too tight for the rows that are right: with a relative
+    # floor at the engine's pass threshold they agree and the one wrong row stands out.
+    n = np.random.default_rng(13).normal(size=(6, 8))
+    a = n * (1 + 1e-8)  # truncation-sized differences everywhere
+    a[2] *= 2
+    loose = classify(a.ravel(), n.ravel(), shape=n.shape, tolerance=1e-12)
+    assert loose.pattern != "row"
+    d = classify(a.ravel(), n.ravel(), shape=n.shape, tolerance=1e-12, rtol=1e-6)
+    assert d.pattern == "row" and d.details["indices"] == [2]
+
+
 def test_a_transpose_is_not_claimed_from_too_few_pairs() -> None:
     rng = np.random.default_rng(9)
     n = rng.normal(size=(12, 12))
