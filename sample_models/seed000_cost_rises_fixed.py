@@ -52,7 +52,9 @@ class NeuralNetwork:
         rng = np.random.default_rng(seed)
         for l in range(1, len(self.dimensions)):
             fan_in = self.dimensions[l - 1]
-            self.params["W" + str(l)] = rng.standard_normal((self.dimensions[l], fan_in)) * np.sqrt(2 / fan_in)
+            self.params["W" + str(l)] = rng.standard_normal((self.dimensions[l], fan_in)) * np.sqrt(
+                2 / fan_in
+            )
             self.params["b" + str(l)] = np.full((self.dimensions[l], 1), 0.01)
 
     def forward_propagation(self):
