@@ -73,6 +73,9 @@ FIT_SLACK = 2.0
 #: Fraction of the checked coordinates a whole-tensor hypothesis (scale, sign, transpose, shift)
 #: must explain. A bug rarely leaves survivors; kinks the engine missed may leave a few.
 MIN_EXPLAINED = 0.99
+#: A factor with a name (-1, 2, 1/2, m, 1/m, m/(m-1), a whole number) is a strong prior: it is
+#: claimed when it explains this fraction, and the message counts the coordinates that deviate.
+NAMED_MIN_EXPLAINED = 0.9
 #: A hypothesis must leave at most 1/MIN_IMPROVEMENT as many coordinates unexplained as "a = n".
 MIN_IMPROVEMENT = 10
 #: Coordinates, with the numeric gradient clear of its noise, that a fitted pattern must rest on.
@@ -399,10 +402,14 @@ class _Fit:
     factor: float
     explained: np.ndarray  # bool per coordinate
     support: int  # explained coordinates where n stands clear of its noise
+    relevant: np.ndarray  # bool: a or n stands clear of its noise (there is something to explain)
 
     @property
     def fraction(self) -> float:
-        return float(self.explained.mean()) if self.explained.size else 0.0
+        """Explained fraction of the relevant coordinates. Where both gradients are zero within
+        the noise any factor fits, so counting them would let a sparse gradient fit anything."""
+        total = int(self.relevant.sum())
+        return float((self.explained & self.relevant).sum() / total) if total else 0.0
 
     @property
     def unexplained(self) -> int:
@@ -423,7 +430,8 @@ def _fit(a: np.ndarray, n: np.ndarray, noise: np.ndarray) -> _Fit | None:
             break
         c = float(a[inliers] @ n[inliers] / (n[inliers] @ n[inliers]))
     explained = _explained(a, n, noise, c)
-    return _Fit(c, explained, int((explained & informative).sum()))
+    relevant = informative | (np.abs(a) > noise)
+    return _Fit(c, explained, int((explained & informative).sum()), relevant)
 
 
 def _close(x: float, target: float) -> bool:
@@ -702,14 +710,16 @@ def _zero(ev: _Evidence) -> Diagnosis | None:
 def _scale(ev: _Evidence) -> Diagnosis | None:
     a, n, noise = ev.analytic, ev.numeric, ev.noise
     fit = _fit(a, n, noise)
-    if fit is None or fit.fraction < MIN_EXPLAINED:
-        return None
-    identity_unexplained = int((~_explained(a, n, noise, 1.0)).sum())
-    if identity_unexplained == 0 or fit.unexplained * MIN_IMPROVEMENT > identity_unexplained:
+    if fit is None:
         return None
     c = fit.factor
     kinds, hints = _factor_hints(c, ev.batch_size)
     named = bool(kinds) or _close(c, -1.0)
+    if fit.fraction < (NAMED_MIN_EXPLAINED if named else MIN_EXPLAINED):
+        return None
+    identity_unexplained = int((~_explained(a, n, noise, 1.0)).sum())
+    if identity_unexplained == 0 or fit.unexplained * MIN_IMPROVEMENT > identity_unexplained:
+        return None
     if fit.support < MIN_SUPPORT and not named:
         return None
     details = {
@@ -781,8 +791,9 @@ def _regularization(ev: _Evidence) -> Diagnosis | None:
     support = int((explained & (np.abs(k * w) > noise)).sum())
     unexplained = int((~explained).sum())
     identity_unexplained = int((~_explained(a, n, noise, 1.0)).sum())
+    relevant = (np.abs(a) > noise) | (np.abs(n) > noise)
     if (
-        explained.mean() < MIN_EXPLAINED
+        (explained & relevant).sum() < MIN_EXPLAINED * relevant.sum()
         or support < MIN_SUPPORT
         or unexplained * MIN_IMPROVEMENT > identity_unexplained
     ):
@@ -1432,13 +1443,15 @@ def borrowed(
         noise = _noise_bound(a[both], n[both], t)
         fits = _explained(a[both], n[both], noise, 1.0)
         support = int((fits & (np.abs(n[both]) > noise)).sum())
-        if fits.mean() < MIN_EXPLAINED or support < MIN_SUPPORT:
+        relevant = (np.abs(a[both]) > noise) | (np.abs(n[both]) > noise)
+        share = float((fits & relevant).sum() / max(int(relevant.sum()), 1))
+        if share < MIN_EXPLAINED or support < MIN_SUPPORT:
             continue
         if own is not None:
             o = np.asarray(own, dtype=np.float64)[both]
             if _explained(a[both], o, _noise_bound(a[both], o, None), 1.0).mean() >= MIN_EXPLAINED:
                 continue  # it matches its own gradient as well: nothing to say
-        found.append((float(fits.mean()), other, int(both.sum())))
+        found.append((share, other, int(both.sum())))
     if not found:
         return None
     _, other, checked = max(found)

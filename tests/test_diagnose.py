@@ -621,6 +621,32 @@ def test_a_tolerance_for_the_whole_tensor_is_taken_at_the_sampled_coordinates() 
     assert "all 34 sampled coordinates" in d.message
 
 
+def test_a_named_factor_survives_a_few_kinked_coordinates_and_says_so() -> None:
+    rng = np.random.default_rng(14)
+    n = rng.normal(size=(10, 10))
+    a = 32 * n
+    a.ravel()[[3, 47, 88]] = rng.normal(size=3)  # kinks the engine did not screen out
+    d = classify(a.ravel(), n.ravel(), shape=n.shape, tolerance=1e-9, batch_size=32)
+    assert d.pattern == "scale" and d.factor == pytest.approx(32)
+    assert "at 97 of 100 coordinates (the other 3 deviate further, perhaps at kinks)" in d.message
+    # An unnamed factor needs MIN_EXPLAINED (99 %): three strays in a hundred are too many.
+    d = classify(a.ravel() * 3.7 / 32, n.ravel(), shape=n.shape, tolerance=1e-9)
+    assert d.pattern is None
+
+
+def test_a_sparse_gradient_does_not_make_any_factor_fit() -> None:
+    # 90 % of both gradients are zero (unused embedding rows): any factor "explains" those, so
+    # they must not count toward a fit.
+    rng = np.random.default_rng(15)
+    n = np.zeros(200)
+    used = rng.choice(200, size=20, replace=False)
+    n[used] = rng.normal(size=20)
+    a = n.copy()
+    a[used] = rng.normal(size=20)
+    d = classify(a, n, shape=n.shape, tolerance=1e-9, batch_size=2)
+    assert d.pattern not in ("scale", "sign")
+
+
 def test_rtol_lets_truncation_error_count_as_agreement() -> None:
     # A round-off-only error bar is too tight for the rows that are right: with a relative
     # floor at the engine's pass threshold they agree and the one wrong row stands out.
