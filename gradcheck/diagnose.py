@@ -1334,7 +1334,8 @@ def shape_mismatch(
             axis = 1 - g.index(units)
             return done(
                 f"the per-example values were never summed: reduce over axis {axis} (the "
-                f"{g[axis]} examples), np.sum(dZ, axis={axis}, keepdims=True).",
+                f"{g[axis]} examples), np.sum(dZ, axis={axis}"
+                f"{', keepdims=True' if len(p) == 2 else ''}).",
                 reading="not_summed",
                 expected_axis=axis,
                 batch_size=g[axis],
@@ -1382,7 +1383,9 @@ def missing(name: str, keys_on_offer: Sequence[str]) -> Diagnosis:
             difflib.SequenceMatcher(None, w.lower(), key.lower()).ratio() for w in wanted
         )
     close = [k for k in sorted(offered, key=lambda k: -scores[k]) if scores[k] >= 0.6][:3]
-    case_only = [lowered[w.lower()] for w in wanted if w.lower() in lowered]
+    case_only = [
+        lowered[w.lower()] for w in wanted if w.lower() in lowered and lowered[w.lower()] != w
+    ]
     looked = _and([repr(w) for w in wanted])
     if case_only:
         tail = (
