@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from gradcheck import adapters
+from gradcheck import adapters, diagnose
 from gradcheck.engine import Options, run_check
 from gradcheck.errors import GradcheckError
 from gradcheck.model import Model
@@ -52,12 +52,23 @@ def check(
     user's code propagates with its own type; a model the harness cannot use raises
     :class:`GradcheckError`.
     """
-    built = make(model, loss=loss, grads=grads, params=params, forward=forward, cost=cost,
-                 backward=backward, X=X, Y=Y, **inputs)
+    built = make(
+        model,
+        loss=loss,
+        grads=grads,
+        params=params,
+        forward=forward,
+        cost=cost,
+        backward=backward,
+        X=X,
+        Y=Y,
+        **inputs,
+    )
     if isinstance(only, str):
         only = (only,)
-    options = Options(mode=mode, sample=sample, seed=seed, eps=eps, only=tuple(only or ()),
-                      directions=directions)
+    options = Options(
+        mode=mode, sample=sample, seed=seed, eps=eps, only=tuple(only or ()), directions=directions
+    )
     return check_model(built, options, progress=progress)
 
 
@@ -81,8 +92,9 @@ def make(model: Any = None, /, **forms: Any) -> Model:
     return adapters.make_model(**given)
 
 
-def check_model(model: Model, options: Options, *,
-                progress: Callable[[int, int], None] | None = None) -> Report:
+def check_model(
+    model: Model, options: Options, *, progress: Callable[[int, int], None] | None = None
+) -> Report:
     """Run the engine on an adapted model and add the explanations."""
     report = run_check(model, options, progress=progress)
     return explain(model, report)
@@ -90,4 +102,5 @@ def check_model(model: Model, options: Options, *,
 
 def explain(model: Model, report: Report) -> Report:
     """Add what the numbers mean: patterns, the suspect layer, the origin of a NaN, health warnings."""
-    return dataclasses.replace(report)
+    layer, message = diagnose.suspect_layer(report.tensors)
+    return dataclasses.replace(report, suspect_layer=layer, suspect_message=message)

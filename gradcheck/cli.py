@@ -46,8 +46,15 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None]]:
         if "bar" not in state:
             if time.perf_counter() - started < 0.5:
                 return
-            bar = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
-                           TextColumn("loss pairs"), TimeRemainingColumn(), console=stderr, transient=True)
+            bar = Progress(
+                TextColumn("checking"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("loss pairs"),
+                TimeRemainingColumn(),
+                console=stderr,
+                transient=True,
+            )
             bar.start()
             state["bar"], state["task"] = bar, bar.add_task("check", total=total)
         state["bar"].update(state["task"], completed=done, total=max(total, done))
@@ -61,13 +68,23 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None]]:
 
 def model_selection(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The model-selection flags shared by `check` and `watch`."""
-    for option in reversed([
-        click.option("--object", "object_name", metavar="NAME",
-                     help="Check the module-level instance NAME (as gradcheck.from_object does)."),
-        click.option("--forward", metavar="NAME", help="Name of the forward function (trio form)."),
-        click.option("--cost", metavar="NAME", help="Name of the cost function (trio form)."),
-        click.option("--backward", metavar="NAME", help="Name of the backward function (trio form)."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "--object",
+                "object_name",
+                metavar="NAME",
+                help="Check the module-level instance NAME (as gradcheck.from_object does).",
+            ),
+            click.option(
+                "--forward", metavar="NAME", help="Name of the forward function (trio form)."
+            ),
+            click.option("--cost", metavar="NAME", help="Name of the cost function (trio form)."),
+            click.option(
+                "--backward", metavar="NAME", help="Name of the backward function (trio form)."
+            ),
+        ]
+    ):
         fn = option(fn)
     return fn
 
@@ -81,43 +98,85 @@ def main() -> None:
 @main.command("check")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON document on stdout.")
-@click.option("--mode", type=click.Choice(MODES), default="auto", show_default=True,
-              help="full: every coordinate; sampled: some per tensor; directional: random directions; "
-                   "auto: full when cheap, else sampled + directional.")
-@click.option("--sample", type=click.IntRange(min=1), default=None, metavar="K",
-              help="Coordinates per tensor in sampled/auto mode [default: 20].")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sampling and directions.")
-@click.option("--eps", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="A fixed step instead of the automatic per-coordinate step.")
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="auto",
+    show_default=True,
+    help="full: every coordinate; sampled: some per tensor; directional: random directions; "
+    "auto: full when cheap, else sampled + directional.",
+)
+@click.option(
+    "--sample",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="K",
+    help="Coordinates per tensor in sampled/auto mode [default: 20].",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the sampling and directions."
+)
+@click.option(
+    "--eps",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="A fixed step instead of the automatic per-coordinate step.",
+)
 @click.option("--only", multiple=True, metavar="NAME", help="Check only this tensor (repeatable).")
-@click.option("--directions", type=click.IntRange(min=0), default=None, metavar="D",
-              help="Random directions per tensor [default: 2 in auto, 4 in directional mode].")
+@click.option(
+    "--directions",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="D",
+    help="Random directions per tensor [default: 2 in auto, 4 in directional mode].",
+)
 @model_selection
-def check_command(file: str, as_json: bool, mode: str, sample: int | None, seed: int, eps: float | None,
-                  only: tuple[str, ...], directions: int | None, object_name: str | None,
-                  forward: str | None, cost: str | None, backward: str | None) -> None:
+def check_command(
+    file: str,
+    as_json: bool,
+    mode: str,
+    sample: int | None,
+    seed: int,
+    eps: float | None,
+    only: tuple[str, ...],
+    directions: int | None,
+    object_name: str | None,
+    forward: str | None,
+    cost: str | None,
+    backward: str | None,
+) -> None:
     """Check the analytic gradients of the model in FILE against finite differences."""
     from gradcheck import loader
 
     try:
-        options = Options(mode=mode, sample=sample, seed=seed, eps=eps, only=only, directions=directions)
-        model = loader.load_model(file, object_name=object_name, forward=forward, cost=cost, backward=backward)
+        options = Options(
+            mode=mode, sample=sample, seed=seed, eps=eps, only=only, directions=directions
+        )
+        model = loader.load_model(
+            file, object_name=object_name, forward=forward, cost=cost, backward=backward
+        )
         with progress_bar(enabled=stderr.is_terminal) as update:
             report = check_model(model, options, progress=update)
     except GradcheckError as exc:
         fail_unusable(str(exc))
     except CheckInterrupted as exc:
         show(exc.report, as_json=as_json, title=file)
-        stderr.print("[bold red]gradcheck:[/] interrupted; the results above cover the tensors finished so far. "
-                     "Your parameters are unchanged.")
+        stderr.print(
+            "[bold red]gradcheck:[/] interrupted; the results above cover the tensors finished so far. "
+            "Your parameters are unchanged."
+        )
         sys.exit(EXIT_INTERRUPTED)
     except KeyboardInterrupt:
-        stderr.print("[bold red]gradcheck:[/] interrupted before any tensor was checked. "
-                     "Your parameters are unchanged.")
+        stderr.print(
+            "[bold red]gradcheck:[/] interrupted before any tensor was checked. "
+            "Your parameters are unchanged."
+        )
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - an exception raised inside the user's code
         stderr.print(loader.user_traceback(exc), markup=False, highlight=False, soft_wrap=True)
-        fail_unusable(f"your code raised {type(exc).__name__} while gradcheck ran it (traceback above)")
+        fail_unusable(
+            f"your code raised {type(exc).__name__} while gradcheck ran it (traceback above)"
+        )
     show(report, as_json=as_json, title=file)
     sys.exit(EXIT_OK if report.ok else EXIT_FAIL)
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from gradcheck import diagnose
 from gradcheck.errors import CheckInterrupted, GradcheckError
 from gradcheck.model import Model, gradient_key_candidates
 from gradcheck.result import FAIL, PASS, WARN, Element, NonFinite, Report, Stats, TensorResult
@@ -63,11 +64,11 @@ AUTO_FULL_ALWAYS = 1000
 # ...and up to AUTO_FULL_MAX when the estimated time of the full check is below AUTO_FULL_SECONDS.
 AUTO_FULL_MAX = 50_000
 AUTO_FULL_SECONDS = 3.0
-DEFAULT_SAMPLE = 20          # coordinates per tensor in sampled / auto mode
-DEFAULT_DIRECTIONS = 2       # random directions per tensor in auto mode (4 in directional mode)
-CONFIRM_BUGS_ENOUGH = 8      # stop re-measuring a tensor once this many coordinates are confirmed wrong
+DEFAULT_SAMPLE = 20  # coordinates per tensor in sampled / auto mode
+DEFAULT_DIRECTIONS = 2  # random directions per tensor in auto mode (4 in directional mode)
+CONFIRM_BUGS_ENOUGH = 8  # stop re-measuring a tensor once this many coordinates are confirmed wrong
 WORST_SHOWN = 5
-BISECT_LEAF = 32             # directional localisation stops at slices this small, then checks each
+BISECT_LEAF = 32  # directional localisation stops at slices this small, then checks each
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,9 @@ class Options:
         if self.mode not in MODES:
             raise GradcheckError(f"mode must be one of {', '.join(MODES)}; got {self.mode!r}")
         if self.sample is not None and self.sample < 1:
-            raise GradcheckError(f"sample must be a positive number of coordinates; got {self.sample}")
+            raise GradcheckError(
+                f"sample must be a positive number of coordinates; got {self.sample}"
+            )
         if self.eps is not None and not (self.eps > 0 and math.isfinite(self.eps)):
             raise GradcheckError(f"eps must be a positive finite step; got {self.eps}")
         if self.directions is not None and self.directions < 0:
@@ -95,6 +98,7 @@ class Options:
 # --------------------------------------------------------------------------------------------
 # Small numerical helpers
 # --------------------------------------------------------------------------------------------
+
 
 def precision_of(*dtypes: Any) -> str:
     """The lowest floating precision among ``dtypes``: the precision the check can trust.
@@ -121,7 +125,9 @@ def steps_for(values: np.ndarray, precision: str, eps: float | None) -> np.ndarr
     return np.asarray(machine_eps(precision) ** (1.0 / 3.0) * scale, dtype=np.float64)
 
 
-def relative_error(analytic: np.ndarray, numeric: np.ndarray, bound: np.ndarray, rtol: float) -> float:
+def relative_error(
+    analytic: np.ndarray, numeric: np.ndarray, bound: np.ndarray, rtol: float
+) -> float:
     """||a - n|| / max(||a|| + ||n||, ||bound|| / rtol).
 
     The familiar course formula, with one honest change: the denominator never falls below the
@@ -132,17 +138,24 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray, bound: np.ndarray,
     if analytic.size == 0:
         return 0.0
     diff = float(np.linalg.norm(analytic - numeric))
-    denom = max(float(np.linalg.norm(analytic) + np.linalg.norm(numeric)), float(np.linalg.norm(bound)) / rtol)
+    denom = max(
+        float(np.linalg.norm(analytic) + np.linalg.norm(numeric)),
+        float(np.linalg.norm(bound)) / rtol,
+    )
     if denom == 0.0:
         return 0.0 if diff == 0.0 else math.inf
     return diff / denom
 
 
-def elementwise_relative_error(a: np.ndarray, n: np.ndarray, bound: np.ndarray, rtol: float) -> np.ndarray:
+def elementwise_relative_error(
+    a: np.ndarray, n: np.ndarray, bound: np.ndarray, rtol: float
+) -> np.ndarray:
     denom = np.maximum(np.abs(a) + np.abs(n), bound / rtol)
     diff = np.abs(a - n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(denom > 0, diff / np.where(denom > 0, denom, 1.0), np.where(diff > 0, np.inf, 0.0))
+        rel = np.where(
+            denom > 0, diff / np.where(denom > 0, denom, 1.0), np.where(diff > 0, np.inf, 0.0)
+        )
     return rel
 
 
@@ -160,6 +173,7 @@ def status_for(metric: float, precision: str) -> str:
 # --------------------------------------------------------------------------------------------
 # Evaluating the user's functions
 # --------------------------------------------------------------------------------------------
+
 
 class _Counter:
     """Calls the model's loss and grads, converting and counting."""
@@ -179,15 +193,21 @@ class _Counter:
         if isinstance(raw, (float, int)) and not isinstance(raw, bool):
             return float(raw)
         if raw is None:
-            raise GradcheckError("the loss returned None; it must return one number (a missing `return`?)")
+            raise GradcheckError(
+                "the loss returned None; it must return one number (a missing `return`?)"
+            )
         if isinstance(raw, (str, bytes)):
-            raise GradcheckError(f"the loss returned a string ({raw!r:.40}); it must return one number")
+            raise GradcheckError(
+                f"the loss returned a string ({raw!r:.40}); it must return one number"
+            )
         try:
             arr = np.asarray(raw)
         except Exception as exc:  # pragma: no cover - exotic objects
             raise GradcheckError(f"the loss returned {type(raw).__name__}, not a number") from exc
         if arr.dtype.kind not in "fiu" or arr.dtype == bool:
-            raise GradcheckError(f"the loss returned {type(raw).__name__} of dtype {arr.dtype}; it must return one number")
+            raise GradcheckError(
+                f"the loss returned {type(raw).__name__} of dtype {arr.dtype}; it must return one number"
+            )
         if arr.size != 1:
             raise GradcheckError(
                 f"the loss returned an array of shape {arr.shape}; it must return one number "
@@ -207,7 +227,9 @@ class _Counter:
         return raw
 
 
-def match_gradient(name: str, grads: Mapping[str, Any], aliases: Mapping[str, str]) -> tuple[str | None, Any]:
+def match_gradient(
+    name: str, grads: Mapping[str, Any], aliases: Mapping[str, str]
+) -> tuple[str | None, Any]:
     """Find the gradient of parameter ``name``: an alias from the adapter, the name, or d + name."""
     keys = [aliases[name]] if name in aliases else gradient_key_candidates(name)
     for key in keys:
@@ -218,7 +240,9 @@ def match_gradient(name: str, grads: Mapping[str, Any], aliases: Mapping[str, st
 
 def validate_params(params: Mapping[str, Any]) -> None:
     if not isinstance(params, Mapping):
-        raise GradcheckError(f"params must be a mapping of name -> NumPy array; got {type(params).__name__}")
+        raise GradcheckError(
+            f"params must be a mapping of name -> NumPy array; got {type(params).__name__}"
+        )
     if not params:
         raise GradcheckError("params is empty: there is nothing to check")
     for name, arr in params.items():
@@ -243,12 +267,16 @@ def check_no_shared_memory(params: Mapping[str, np.ndarray]) -> None:
     """Two names for one array (or overlapping views) cannot be perturbed independently."""
     names = list(params)
     for i, first in enumerate(names):
-        for second in names[i + 1:]:
+        for second in names[i + 1 :]:
             if np.shares_memory(params[first], params[second]):
                 same = params[first] is params[second]
                 raise GradcheckError(
                     f"parameters {first!r} and {second!r} "
-                    + ("are the same array" if same else "share memory (one is a view of the other)")
+                    + (
+                        "are the same array"
+                        if same
+                        else "share memory (one is a view of the other)"
+                    )
                     + ": moving one moves the other, so their gradients cannot be checked apart. "
                     "List the array once (tied weights: give the sum of both gradients under one name)"
                 )
@@ -268,8 +296,10 @@ class Fingerprint:
 
     @classmethod
     def of(cls, params: Mapping[str, np.ndarray]) -> Fingerprint:
-        return cls(ids={k: id(v) for k, v in params.items()},
-                   digests={k: cls.digest(v) for k, v in params.items()})
+        return cls(
+            ids={k: id(v) for k, v in params.items()},
+            digests={k: cls.digest(v) for k, v in params.items()},
+        )
 
     def check_unchanged(self, params: Mapping[str, np.ndarray], who: str) -> None:
         for name, arr in params.items():
@@ -290,8 +320,17 @@ class Fingerprint:
 # The noise level of the loss
 # --------------------------------------------------------------------------------------------
 
-def estimate_noise(evaluate: Callable[[], float], arr: np.ndarray, steps: np.ndarray, f0: float,
-                   precision: str, rng: np.random.Generator, directions: int = 2, points: int = 9) -> float:
+
+def estimate_noise(
+    evaluate: Callable[[], float],
+    arr: np.ndarray,
+    steps: np.ndarray,
+    f0: float,
+    precision: str,
+    rng: np.random.Generator,
+    directions: int = 2,
+    points: int = 9,
+) -> float:
     """Standard deviation of the round-off noise in one loss evaluation near the current point.
 
     After Moré & Wild's ECnoise: evaluate f at ``points`` equally spaced points along a random
@@ -329,7 +368,7 @@ def estimate_noise(evaluate: Callable[[], float], arr: np.ndarray, steps: np.nda
     if not per_direction:
         return floor
     smallest = min(per_direction)
-    kept = [v for v in per_direction if v <= 100.0 * smallest]   # variances: 10x in sigma
+    kept = [v for v in per_direction if v <= 100.0 * smallest]  # variances: 10x in sigma
     return max(math.sqrt(float(np.mean(kept))), floor)
 
 
@@ -337,26 +376,28 @@ def estimate_noise(evaluate: Callable[[], float], arr: np.ndarray, steps: np.nda
 # Per-tensor work
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Coords:
     """The measurements of one tensor's checked coordinates (all arrays aligned)."""
 
-    flat: np.ndarray                 # flat indices into the tensor (C order)
+    flat: np.ndarray  # flat indices into the tensor (C order)
     analytic: np.ndarray
     numeric: np.ndarray
-    bound: np.ndarray                # error bar of `numeric`
-    h: np.ndarray                    # realised half-width of the stencil
-    slope_jump: np.ndarray           # |right slope - left slope| from f(x+h), f(x), f(x-h)
-    kink: np.ndarray                 # bool: not differentiable within the stencil
-    confirmed: np.ndarray            # bool: re-measured and still wrong
+    bound: np.ndarray  # error bar of `numeric`
+    h: np.ndarray  # realised half-width of the stencil
+    slope_jump: np.ndarray  # |right slope - left slope| from f(x+h), f(x), f(x-h)
+    kink: np.ndarray  # bool: not differentiable within the stencil
+    confirmed: np.ndarray  # bool: re-measured and still wrong
     notes: dict[str, int] = field(default_factory=dict)
 
 
 class _Checker:
     """Runs one check. State lives here so the helpers stay short; the public entry is `run_check`."""
 
-    def __init__(self, model: Model, options: Options,
-                 progress: Callable[[int, int], None] | None) -> None:
+    def __init__(
+        self, model: Model, options: Options, progress: Callable[[int, int], None] | None
+    ) -> None:
         self.model = model
         self.options = options
         self.progress = progress
@@ -369,7 +410,7 @@ class _Checker:
         self.precision = "float64"
         self.nonfinite: NonFinite | None = None
         self.nonfinite_probe: tuple[str, tuple[Any, ...], Any] | None = None
-        self.needs_refresh = False    # a nudge called grads() away from the original point
+        self.needs_refresh = False  # a nudge called grads() away from the original point
 
     # -- evaluation ------------------------------------------------------------------------
     def evaluate(self) -> float:
@@ -385,8 +426,9 @@ class _Checker:
             self.nonfinite_probe = (name, index, value)
 
     # -- one coordinate at a time --------------------------------------------------------------
-    def central(self, arr: np.ndarray, name: str, index: tuple[Any, ...], h: float,
-                f_center: float) -> tuple[float, float, float, float]:
+    def central(
+        self, arr: np.ndarray, name: str, index: tuple[Any, ...], h: float, f_center: float
+    ) -> tuple[float, float, float, float]:
         """(numeric, realised half step, right slope, left slope) at coordinate ``index``."""
         x0 = arr[index]
         try:
@@ -414,8 +456,14 @@ class _Checker:
         # round-off of (f+ - f-) / 2h: sd = sqrt(2) sigma / 2h
         return NOISE_SIGMAS * math.sqrt(2.0) * self.sigma / (2.0 * np.asarray(h))
 
-    def measure(self, arr: np.ndarray, name: str, flat: np.ndarray, analytic_full: np.ndarray,
-                steps: np.ndarray) -> _Coords:
+    def measure(
+        self,
+        arr: np.ndarray,
+        name: str,
+        flat: np.ndarray,
+        analytic_full: np.ndarray,
+        steps: np.ndarray,
+    ) -> _Coords:
         n = flat.size
         numeric = np.empty(n)
         hs = np.empty(n)
@@ -423,13 +471,23 @@ class _Checker:
         shape = arr.shape
         for j, i in enumerate(flat):
             index = np.unravel_index(int(i), shape)
-            numeric[j], hs[j], right, left = self.central(arr, name, index, float(steps[j]), self.f0)
+            numeric[j], hs[j], right, left = self.central(
+                arr, name, index, float(steps[j]), self.f0
+            )
             jump[j] = abs(right - left)
             self.tick()
         analytic = analytic_full.reshape(-1)[flat]
         bound = np.asarray(self.noise_bound(hs), dtype=np.float64)
-        return _Coords(flat=flat, analytic=analytic.astype(np.float64), numeric=numeric, bound=bound, h=hs,
-                       slope_jump=jump, kink=np.zeros(n, bool), confirmed=np.zeros(n, bool))
+        return _Coords(
+            flat=flat,
+            analytic=analytic.astype(np.float64),
+            numeric=numeric,
+            bound=bound,
+            h=hs,
+            slope_jump=jump,
+            kink=np.zeros(n, bool),
+            confirmed=np.zeros(n, bool),
+        )
 
     # -- confirmation of disagreeing coordinates -------------------------------------------------
     def confirm(self, arr: np.ndarray, name: str, c: _Coords) -> None:
@@ -454,9 +512,11 @@ class _Checker:
                 continue
             b_half = float(self.noise_bound(h_half))
             n_rich = (4.0 * n_half - c.numeric[j]) / 3.0
-            b_rich = (4.0 * b_half + c.bound[j]) / 3.0   # round-off carried through Richardson
-            best = min(((n_half, b_half), (n_rich, b_rich)),
-                       key=lambda nb: _rel1(c.analytic[j], nb[0], nb[1], passing))
+            b_rich = (4.0 * b_half + c.bound[j]) / 3.0  # round-off carried through Richardson
+            best = min(
+                ((n_half, b_half), (n_rich, b_rich)),
+                key=lambda nb: _rel1(c.analytic[j], nb[0], nb[1], passing),
+            )
             if _rel1(c.analytic[j], best[0], best[1], passing) <= passing:
                 c.numeric[j], c.bound[j] = best
                 c.notes["truncation"] = c.notes.get("truncation", 0) + 1
@@ -501,16 +561,23 @@ class _Checker:
                 if _rel1(a_new, n_new, b_new, passing) <= passing:
                     c.kink[j] = True
                 else:
-                    c.analytic[j], c.numeric[j], c.bound[j] = a_new, n_new, b_new
+                    # Confirmed wrong. The values kept are those at the original point, so that
+                    # every coordinate of the tensor is compared at one point (a transpose or a
+                    # constant factor shows only there).
                     c.confirmed[j] = True
-                    c.notes["nudged"] = c.notes.get("nudged", 0) + 1
         finally:
             for ix, x0 in zip(indices, saved):
                 arr[ix] = x0
 
     # -- random directions ---------------------------------------------------------------------
-    def along(self, arr: np.ndarray, saved: np.ndarray, direction: np.ndarray,
-              analytic_full: np.ndarray, mask: np.ndarray | None = None) -> tuple[float, float, float]:
+    def along(
+        self,
+        arr: np.ndarray,
+        saved: np.ndarray,
+        direction: np.ndarray,
+        analytic_full: np.ndarray,
+        mask: np.ndarray | None = None,
+    ) -> tuple[float, float, float]:
         """(analytic, numeric, error bar) of the derivative along ``direction`` (masked if given)."""
         base = saved.astype(np.float64)
         v = direction if mask is None else np.where(mask, direction, 0.0)
@@ -528,8 +595,14 @@ class _Checker:
         bound = NOISE_SIGMAS * math.sqrt(2.0) * self.sigma
         return analytic, numeric, bound
 
-    def directional(self, arr: np.ndarray, name: str, analytic_full: np.ndarray, steps_full: np.ndarray,
-                    count: int) -> tuple[list[float], np.ndarray | None]:
+    def directional(
+        self,
+        arr: np.ndarray,
+        name: str,
+        analytic_full: np.ndarray,
+        steps_full: np.ndarray,
+        count: int,
+    ) -> tuple[list[float], np.ndarray | None]:
         """Compare g.v with the centered difference along ``count`` random sign directions.
 
         Returns the relative errors and, when one direction disagrees for real, the flat indices of
@@ -543,7 +616,11 @@ class _Checker:
             for _ in range(count):
                 # Scaled by 1/sqrt(size): the whole step has the length of one coordinate's step,
                 # so it crosses no more ReLU corners than a single-coordinate check does.
-                v = self.rng.choice(np.array([-1.0, 1.0]), size=arr.shape) * steps_full / math.sqrt(arr.size)
+                v = (
+                    self.rng.choice(np.array([-1.0, 1.0]), size=arr.shape)
+                    * steps_full
+                    / math.sqrt(arr.size)
+                )
                 a, n, b = self.along(arr, saved, v, analytic_full)
                 self.tick(2)
                 rel = relative_error(np.array([a]), np.array([n]), np.array([b]), passing)
@@ -561,8 +638,14 @@ class _Checker:
             arr[...] = saved
         return rels, culprit
 
-    def bisect(self, arr: np.ndarray, saved: np.ndarray, v: np.ndarray, analytic_full: np.ndarray,
-               error: float) -> np.ndarray:
+    def bisect(
+        self,
+        arr: np.ndarray,
+        saved: np.ndarray,
+        v: np.ndarray,
+        analytic_full: np.ndarray,
+        error: float,
+    ) -> np.ndarray:
         """Narrow a disagreeing direction down to a slice of at most BISECT_LEAF coordinates.
 
         The error along v is (nearly) additive over disjoint slices, so measuring one half tells the
@@ -600,7 +683,12 @@ class _Checker:
             if not np.all(np.isfinite(arr)):
                 bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
                 self.nonfinite = NonFinite(
-                    phase="params", file=None, line=None, function=None, variable=name, kind="input",
+                    phase="params",
+                    file=None,
+                    line=None,
+                    function=None,
+                    variable=name,
+                    kind="input",
                     message=f"parameter {name} already holds {bad} non-finite value(s) before any code ran",
                 )
                 return self.report((), start, mode="none")
@@ -612,8 +700,15 @@ class _Checker:
         t_loss = time.perf_counter() - t0
         before.check_unchanged(model.params, "the loss")
         if not math.isfinite(self.f0):
-            self.nonfinite = NonFinite(phase="loss", file=None, line=None, function=None, variable=None,
-                                       kind="unknown", message=f"the loss is {self.f0} at the given parameters")
+            self.nonfinite = NonFinite(
+                phase="loss",
+                file=None,
+                line=None,
+                function=None,
+                variable=None,
+                kind="unknown",
+                message=f"the loss is {self.f0} at the given parameters",
+            )
             return self.report((), start, mode="none")
 
         grads = self.calls.gradients()
@@ -629,10 +724,15 @@ class _Checker:
                     "inside the loss (e.g. np.random.default_rng(0) for dropout masks) or switch dropout off "
                     "for the check"
                 )
-        matched: dict[str, tuple[str | None, Any]] = {n: match_gradient(n, grads, model.grad_keys) for n in names}
+        matched: dict[str, tuple[str | None, Any]] = {
+            n: match_gradient(n, grads, model.grad_keys) for n in names
+        }
         analytic_dtypes = [np.asarray(g).dtype for _, g in matched.values() if g is not None]
-        self.precision = precision_of(self.calls.loss_dtype or np.float64,
-                                      *(model.params[n].dtype for n in names), *analytic_dtypes)
+        self.precision = precision_of(
+            self.calls.loss_dtype or np.float64,
+            *(model.params[n].dtype for n in names),
+            *analytic_dtypes,
+        )
 
         # What to do per tensor.
         sizes = {n: int(model.params[n].size) for n in names}
@@ -640,7 +740,9 @@ class _Checker:
         mode = options.mode
         if mode == "auto":
             estimated = 2 * total * t_loss
-            cheap = total <= AUTO_FULL_ALWAYS or (total <= AUTO_FULL_MAX and estimated <= AUTO_FULL_SECONDS)
+            cheap = total <= AUTO_FULL_ALWAYS or (
+                total <= AUTO_FULL_MAX and estimated <= AUTO_FULL_SECONDS
+            )
             mode_run = "full" if cheap else "sampled+directional"
         else:
             mode_run = mode
@@ -651,20 +753,35 @@ class _Checker:
             if mode_run == "full":
                 flat, dirs = np.arange(size), 0
             elif mode_run == "directional":
-                flat, dirs = np.arange(0), options.directions if options.directions is not None else 4
+                flat, dirs = (
+                    np.arange(0),
+                    options.directions if options.directions is not None else 4,
+                )
             else:
                 flat = stratified_sample(size, sample, self.rng)
-                dirs = 0 if flat.size == size else (
-                    options.directions if options.directions is not None
-                    else (DEFAULT_DIRECTIONS if mode_run == "sampled+directional" else 0))
+                dirs = (
+                    0
+                    if flat.size == size
+                    else (
+                        options.directions
+                        if options.directions is not None
+                        else (DEFAULT_DIRECTIONS if mode_run == "sampled+directional" else 0)
+                    )
+                )
             plans[n] = (flat, dirs)
         self.total = sum(p[0].size + 2 * p[1] for p in plans.values())
 
         # Noise of one loss evaluation, measured on the largest tensor.
         largest = max(names, key=lambda n: sizes[n])
         big = model.params[largest]
-        self.sigma = estimate_noise(self.evaluate, big, steps_for(big, self.precision, options.eps), self.f0,
-                                    self.precision, self.rng)
+        self.sigma = estimate_noise(
+            self.evaluate,
+            big,
+            steps_for(big, self.precision, options.eps),
+            self.f0,
+            self.precision,
+            self.rng,
+        )
 
         results: list[TensorResult] = []
         self.checked_total = 0
@@ -672,8 +789,15 @@ class _Checker:
         try:
             self.check_tensors(names, matched, plans, list(grads), results)
         except KeyboardInterrupt:
-            partial = self.report(tuple(results), start, mode=mode_run, checked=self.checked_total,
-                                  total=total, directions=self.directions_total, interrupted=True)
+            partial = self.report(
+                tuple(results),
+                start,
+                mode=mode_run,
+                checked=self.checked_total,
+                total=total,
+                directions=self.directions_total,
+                interrupted=True,
+            )
             raise CheckInterrupted(partial) from None
 
         if self.needs_refresh:
@@ -683,16 +807,32 @@ class _Checker:
         if self.nonfinite is None and self.nonfinite_probe is not None:
             name, index, value = self.nonfinite_probe
             self.nonfinite = NonFinite(
-                phase="perturbation", file=None, line=None, function=None, variable=name, kind="unknown",
+                phase="perturbation",
+                file=None,
+                line=None,
+                function=None,
+                variable=name,
+                kind="unknown",
                 message=f"the loss became non-finite when {name}{list(index)} was moved to {float(value)!r}",
                 details={"tensor": name, "index": list(index), "value": float(value)},
             )
-        return self.report(tuple(results), start, mode=mode_run, checked=self.checked_total,
-                           total=total, directions=self.directions_total)
+        return self.report(
+            tuple(results),
+            start,
+            mode=mode_run,
+            checked=self.checked_total,
+            total=total,
+            directions=self.directions_total,
+        )
 
-    def check_tensors(self, names: list[str], matched: Mapping[str, tuple[str | None, Any]],
-                      plans: Mapping[str, tuple[np.ndarray, int]], keys: list[str],
-                      results: list[TensorResult]) -> None:
+    def check_tensors(
+        self,
+        names: list[str],
+        matched: Mapping[str, tuple[str | None, Any]],
+        plans: Mapping[str, tuple[np.ndarray, int]],
+        keys: list[str],
+        results: list[TensorResult],
+    ) -> None:
         """Check each tensor in turn, appending its verdict to ``results`` as soon as it is known."""
         model, options = self.model, self.options
         for name in names:
@@ -704,21 +844,40 @@ class _Checker:
             try:
                 analytic_full = np.asarray(raw, dtype=np.float64)
             except (TypeError, ValueError):
-                results.append(fail_result(name, arr, pattern="type",
-                                           message=f"the gradient {key!r} is a {type(raw).__name__} that is "
-                                                   "not a numeric array"))
+                results.append(
+                    fail_result(
+                        name,
+                        arr,
+                        pattern="type",
+                        message=f"the gradient {key!r} is a {type(raw).__name__} that is "
+                        "not a numeric array",
+                    )
+                )
                 continue
             if analytic_full.shape != arr.shape:
-                results.append(shape_result(name, arr, key, analytic_full.shape))
+                others = {n: tuple(model.params[n].shape) for n in names if n != name}
+                results.append(shape_result(name, arr, key, analytic_full.shape, others))
                 continue
             if not np.all(np.isfinite(analytic_full)):
                 bad = int(analytic_full.size - np.count_nonzero(np.isfinite(analytic_full)))
                 if self.nonfinite is None:
-                    self.nonfinite = NonFinite(phase="grads", file=None, line=None, function=None, variable=key,
-                                               kind="unknown",
-                                               message=f"the analytic gradient {key} holds {bad} non-finite value(s)")
-                results.append(fail_result(name, arr, pattern="nonfinite",
-                                           message=f"{bad} of {arr.size} entries of {key} are NaN or Inf"))
+                    self.nonfinite = NonFinite(
+                        phase="grads",
+                        file=None,
+                        line=None,
+                        function=None,
+                        variable=key,
+                        kind="unknown",
+                        message=f"the analytic gradient {key} holds {bad} non-finite value(s)",
+                    )
+                results.append(
+                    fail_result(
+                        name,
+                        arr,
+                        pattern="nonfinite",
+                        message=f"{bad} of {arr.size} entries of {key} are NaN or Inf",
+                    )
+                )
                 continue
             flat, dirs = plans[name]
             steps_full = steps_for(arr, self.precision, options.eps)
@@ -729,8 +888,9 @@ class _Checker:
                 rels, culprit = self.directional(arr, name, analytic_full, steps_full, dirs)
                 if culprit is not None:
                     extra = np.setdiff1d(culprit, coords.flat)
-                    more = self.measure(arr, name, extra, analytic_full,
-                                        steps_full.reshape(-1)[extra])
+                    more = self.measure(
+                        arr, name, extra, analytic_full, steps_full.reshape(-1)[extra]
+                    )
                     self.confirm(arr, name, more)
                     coords = merge(coords, more)
             self.checked_total += coords.flat.size
@@ -740,7 +900,9 @@ class _Checker:
                 result = self.second_opinion(result, arr, analytic_full)
             results.append(result)
 
-    def second_opinion(self, result: TensorResult, arr: np.ndarray, analytic_full: np.ndarray) -> TensorResult:
+    def second_opinion(
+        self, result: TensorResult, arr: np.ndarray, analytic_full: np.ndarray
+    ) -> TensorResult:
         """Say what a disagreement is, with a step-free test beside the finite differences.
 
         The coordinates behind a "warn" or "fail" already survived a half step (truncation would
@@ -753,14 +915,25 @@ class _Checker:
         orders = details["taylor_orders"]
         evidence = ""
         if details["taylor_verdict"] == "wrong":
-            conclusion = ("so g is not the gradient" if result.status == FAIL
-                          else "which points to a small real error rather than numerical noise")
-            evidence = (f"; the Taylor remainder |f(x+tv) - f(x) - t g.v| shrinks like t^{orders[-1]:.1f}, "
-                        f"not t^2, {conclusion}")
+            conclusion = (
+                "so g is not the gradient"
+                if result.status == FAIL
+                else "which points to a small real error rather than numerical noise"
+            )
+            evidence = (
+                f"; the Taylor remainder |f(x+tv) - f(x) - t g.v| shrinks like t^{orders[-1]:.1f}, "
+                f"not t^2, {conclusion}"
+            )
         elif details["taylor_verdict"] == "right":
-            evidence = (f"; the Taylor remainder shrinks like t^{orders[-1]:.1f} down to the smallest "
-                        "step it can resolve, so the error is small")
-        return dataclasses.replace(result, message=(result.message or "") + evidence, details=details)
+            evidence = (
+                f"; the Taylor remainder shrinks like t^{orders[-1]:.1f} down to the smallest "
+                "step it can resolve, so the error is small"
+            )
+        message = (result.message or "").rstrip()
+        if evidence:
+            evidence = evidence[2].upper() + evidence[3:]
+            message = f"{message}{'' if message.endswith('.') else '.'} {evidence}."
+        return dataclasses.replace(result, message=message, details=details)
 
     def taylor(self, arr: np.ndarray, analytic_full: np.ndarray) -> dict[str, Any]:
         """A step-free second opinion: how the Taylor remainder shrinks along a random direction.
@@ -788,14 +961,20 @@ class _Checker:
         finally:
             arr[...] = saved
         floor = 10.0 * NOISE_SIGMAS * self.sigma
-        orders = [math.log10(r1 / r2) for r1, r2 in itertools.pairwise(remainders) if r2 > floor and r1 > floor]
+        orders = [
+            math.log10(r1 / r2)
+            for r1, r2 in itertools.pairwise(remainders)
+            if r2 > floor and r1 > floor
+        ]
         verdict = "unclear"
         if orders:
             last = orders[-1]
             verdict = "right" if last > 1.6 else "wrong" if last < 1.3 else "unclear"
         return {"taylor_orders": [round(o, 2) for o in orders], "taylor_verdict": verdict}
 
-    def tensor_result(self, name: str, arr: np.ndarray, key: str, c: _Coords, dir_rels: list[float]) -> TensorResult:
+    def tensor_result(
+        self, name: str, arr: np.ndarray, key: str, c: _Coords, dir_rels: list[float]
+    ) -> TensorResult:
         passing, failing = TOLERANCES[self.precision]
         smooth = ~c.kink & np.isfinite(c.numeric)
         a, n, b = c.analytic[smooth], c.numeric[smooth], c.bound[smooth]
@@ -810,37 +989,131 @@ class _Checker:
         order = np.argsort(-per)[:WORST_SHOWN]
         flat_smooth = c.flat[smooth]
         worst = tuple(
-            Element(index=tuple(int(i) for i in np.unravel_index(int(flat_smooth[k]), arr.shape)),
-                    analytic=float(a[k]), numeric=float(n[k]), rel_error=float(per[k]))
-            for k in order if per[k] > 0 or status != PASS
+            Element(
+                index=tuple(int(i) for i in np.unravel_index(int(flat_smooth[k]), arr.shape)),
+                analytic=float(a[k]),
+                numeric=float(n[k]),
+                rel_error=float(per[k]),
+            )
+            for k in order
+            if per[k] > 0 or status != PASS
         )
-        message = None
-        if status == FAIL:
-            message = f"analytic and numeric gradients disagree (relative error {metric:.2g})"
-        elif status == WARN:
-            message = f"borderline: relative error {metric:.2g} is between {passing:g} and {failing:g}"
         details: dict[str, Any] = {"precision": self.precision, "key": key}
         details.update(c.notes)
         if c.confirmed.any():
             details["confirmed_wrong"] = int(c.confirmed.sum())
+        pattern, factor, message = None, None, None
+        if status != PASS:
+            pattern, factor, message = self.diagnose(arr, c, smooth, metric, dir_rel, details)
         return TensorResult(
-            name=name, shape=tuple(arr.shape), dtype=str(arr.dtype), status=status,
+            name=name,
+            shape=tuple(arr.shape),
+            dtype=str(arr.dtype),
+            status=status,
             rel_error=rel_t if rel_t is not None else dir_rel,
             max_abs_error=float(np.max(np.abs(a - n))) if a.size else None,
-            checked=int(c.flat.size), kinks=int(c.kink.sum()), worst=worst, message=message,
-            size=int(arr.size), directions=len(dir_rels), directional_rel_error=dir_rel, details=details,
+            checked=int(c.flat.size),
+            kinks=int(c.kink.sum()),
+            worst=worst,
+            message=message,
+            pattern=pattern,
+            factor=factor,
+            size=int(arr.size),
+            directions=len(dir_rels),
+            directional_rel_error=dir_rel,
+            layer=diagnose.layer_of(name),
+            details=details,
         )
 
-    def report(self, tensors: tuple[TensorResult, ...], start: float, *, mode: str, checked: int = 0,
-               total: int = 0, directions: int = 0, interrupted: bool = False) -> Report:
-        stats = Stats(
-            mode=mode, loss_evaluations=self.calls.losses, grad_evaluations=self.calls.grads,
-            seconds=time.perf_counter() - start, requested_mode=self.options.mode,
-            coordinates_checked=checked, coordinates_total=total, directions=directions,
-            noise=self.sigma, seed=self.options.seed, interrupted=interrupted,
+    def diagnose(
+        self,
+        arr: np.ndarray,
+        c: _Coords,
+        smooth: np.ndarray,
+        metric: float,
+        dir_rel: float | None,
+        details: dict[str, Any],
+    ) -> tuple[str | None, float | None, str]:
+        """Pattern, factor and message for a tensor that warns or fails; the heat map into details."""
+        passing, failing = TOLERANCES[self.precision]
+        verdict = "disagree" if metric > failing else "disagree slightly"
+        a, n, b = c.analytic[smooth], c.numeric[smooth], c.bound[smooth]
+        rel_t = relative_error(a, n, b, passing) if a.size else metric
+        head = f"relative error {rel_t:.2g}"
+        if metric > 1.5 * rel_t:
+            head += (
+                f", {metric:.2g} at the worst {'direction' if metric == dir_rel else 'coordinate'}"
+            )
+        head += f" (pass <= {passing:g}, fail > {failing:g})"
+        flat = c.flat[smooth]
+        sampled_ok = a.size and elementwise_relative_error(a, n, b, passing).max() <= passing
+        if dir_rel is not None and (a.size == 0 or sampled_ok):
+            return (
+                None,
+                None,
+                (
+                    f"a random direction through all {arr.size:,} entries disagrees ({head}) although the "
+                    f"{a.size} sampled coordinates agree: the error sits in entries that were not sampled "
+                    "(run with --mode full, or a larger --sample, to name them)"
+                ),
+            )
+        d = diagnose.classify(
+            a,
+            n,
+            shape=arr.shape,
+            flat_index=flat,
+            tolerance=b,
+            batch_size=self.model.extra.get("batch_size"),
+            values=arr.reshape(-1)[flat].astype(np.float64),
         )
-        return Report(tensors=tensors, stats=stats, nonfinite=self.nonfinite, loss=self.f0,
-                      source=self.model.source)
+        details["diagnosis"] = d.details
+        if arr.ndim >= 1 and arr.size > 1:
+            numeric_full = np.full(arr.shape, np.nan)
+            tolerance_full = np.full(arr.shape, np.inf)
+            numeric_full.reshape(-1)[flat] = n
+            tolerance_full.reshape(-1)[flat] = b
+            analytic_full = np.full(arr.shape, np.nan)
+            analytic_full.reshape(-1)[flat] = a
+            grid = diagnose.error_grid(analytic_full, numeric_full, tolerance_full)
+            rows, cols = diagnose.grid_blocks(arr.shape)
+            details["heatmap"] = {
+                "grid": grid.tolist(),
+                "row_starts": rows.tolist(),
+                "col_starts": cols.tolist(),
+            }
+        return d.pattern, d.factor, f"analytic and numeric gradients {verdict}: {head}. {d.message}"
+
+    def report(
+        self,
+        tensors: tuple[TensorResult, ...],
+        start: float,
+        *,
+        mode: str,
+        checked: int = 0,
+        total: int = 0,
+        directions: int = 0,
+        interrupted: bool = False,
+    ) -> Report:
+        stats = Stats(
+            mode=mode,
+            loss_evaluations=self.calls.losses,
+            grad_evaluations=self.calls.grads,
+            seconds=time.perf_counter() - start,
+            requested_mode=self.options.mode,
+            coordinates_checked=checked,
+            coordinates_total=total,
+            directions=directions,
+            noise=self.sigma,
+            seed=self.options.seed,
+            interrupted=interrupted,
+        )
+        return Report(
+            tensors=tensors,
+            stats=stats,
+            nonfinite=self.nonfinite,
+            loss=self.f0,
+            source=self.model.source,
+        )
 
 
 def merge(a: _Coords, b: _Coords) -> _Coords:
@@ -848,10 +1121,14 @@ def merge(a: _Coords, b: _Coords) -> _Coords:
     for k, v in b.notes.items():
         notes[k] = notes.get(k, 0) + v
     return _Coords(
-        flat=np.concatenate([a.flat, b.flat]), analytic=np.concatenate([a.analytic, b.analytic]),
-        numeric=np.concatenate([a.numeric, b.numeric]), bound=np.concatenate([a.bound, b.bound]),
-        h=np.concatenate([a.h, b.h]), slope_jump=np.concatenate([a.slope_jump, b.slope_jump]),
-        kink=np.concatenate([a.kink, b.kink]), confirmed=np.concatenate([a.confirmed, b.confirmed]),
+        flat=np.concatenate([a.flat, b.flat]),
+        analytic=np.concatenate([a.analytic, b.analytic]),
+        numeric=np.concatenate([a.numeric, b.numeric]),
+        bound=np.concatenate([a.bound, b.bound]),
+        h=np.concatenate([a.h, b.h]),
+        slope_jump=np.concatenate([a.slope_jump, b.slope_jump]),
+        kink=np.concatenate([a.kink, b.kink]),
+        confirmed=np.concatenate([a.confirmed, b.confirmed]),
         notes=notes,
     )
 
@@ -864,32 +1141,60 @@ def stratified_sample(size: int, k: int, rng: np.random.Generator) -> np.ndarray
     if size <= 2 * k:
         return np.arange(size)
     edges = np.linspace(0, size, k + 1).astype(np.int64)
-    return np.array([int(rng.integers(lo, hi)) for lo, hi in itertools.pairwise(edges)], dtype=np.int64)
+    return np.array(
+        [int(rng.integers(lo, hi)) for lo, hi in itertools.pairwise(edges)], dtype=np.int64
+    )
 
 
 def missing_result(name: str, arr: np.ndarray, keys: Sequence[str]) -> TensorResult:
-    import difflib
-
-    close = difflib.get_close_matches("d" + name, keys, n=3, cutoff=0.5) or difflib.get_close_matches(name, keys, n=3)
-    offer = ", ".join(map(repr, keys)) if keys else "none"
-    hint = f"; closest: {', '.join(close)}" if close else ""
-    return fail_result(name, arr, pattern="missing",
-                       message=f"no gradient for {name}: looked for {' or '.join(gradient_key_candidates(name)[:3])} "
-                               f"among the keys on offer ({offer}){hint}")
+    d = diagnose.missing(name, keys)
+    return fail_result(
+        name, arr, pattern=d.pattern or "missing", message=d.message, details=d.details
+    )
 
 
-def shape_result(name: str, arr: np.ndarray, key: str, shape: tuple[int, ...]) -> TensorResult:
-    return fail_result(name, arr, pattern="shape",
-                       message=f"gradient {key} has shape {shape} but {name} has shape {arr.shape}")
+def shape_result(
+    name: str,
+    arr: np.ndarray,
+    key: str,
+    shape: tuple[int, ...],
+    others: Mapping[str, tuple[int, ...]],
+) -> TensorResult:
+    d = diagnose.shape_mismatch(arr.shape, shape, others=others)
+    return fail_result(
+        name,
+        arr,
+        pattern=d.pattern or "shape",
+        message=f"{key}: {d.message}",
+        details={"key": key, **d.details},
+    )
 
 
-def fail_result(name: str, arr: np.ndarray, *, pattern: str, message: str) -> TensorResult:
-    return TensorResult(name=name, shape=tuple(arr.shape), dtype=str(arr.dtype), status=FAIL, rel_error=None,
-                        max_abs_error=None, checked=0, kinks=0, pattern=pattern, message=message,
-                        size=int(arr.size))
+def fail_result(
+    name: str, arr: np.ndarray, *, pattern: str, message: str, details: dict[str, Any] | None = None
+) -> TensorResult:
+    return TensorResult(
+        name=name,
+        shape=tuple(arr.shape),
+        dtype=str(arr.dtype),
+        status=FAIL,
+        rel_error=None,
+        max_abs_error=None,
+        checked=0,
+        kinks=0,
+        pattern=pattern,
+        message=message,
+        size=int(arr.size),
+        layer=diagnose.layer_of(name),
+        details=details or {},
+    )
 
 
-def run_check(model: Model, options: Options | None = None, *,
-              progress: Callable[[int, int], None] | None = None) -> Report:
+def run_check(
+    model: Model,
+    options: Options | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
     """Check ``model``'s analytic gradients. Parameters are bit-for-bit unchanged afterwards."""
     return _Checker(model, options or Options(), progress).run()

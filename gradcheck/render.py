@@ -9,12 +9,15 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from gradcheck.heatmap import heatmap_plain, heatmap_renderable
 from gradcheck.result import FAIL, PASS, WARN, NonFinite, Report, TensorResult
 
 STATUS_STYLE = {PASS: "bold green", WARN: "bold yellow", FAIL: "bold red"}
@@ -28,6 +31,7 @@ def to_json(report: Report) -> str:
 # --------------------------------------------------------------------------------------------
 # Words shared by the rich and plain renderers
 # --------------------------------------------------------------------------------------------
+
 
 def fmt(x: float | None, digits: int = 2) -> str:
     if x is None:
@@ -74,8 +78,10 @@ def mode_text(report: Report) -> str:
     }.get(s.mode, s.mode)
     if s.mode != "none" and s.coordinates_total and s.mode != "full":
         what += f" ({s.coordinates_checked:,} of {s.coordinates_total:,} coordinates, {s.directions} directions)"
-    return (f"{what}; {s.loss_evaluations:,} loss and {s.grad_evaluations:,} gradient evaluations "
-            f"in {s.seconds:.2f} s")
+    return (
+        f"{what}; {s.loss_evaluations:,} loss and {s.grad_evaluations:,} gradient evaluations "
+        f"in {s.seconds:.2f} s"
+    )
 
 
 def summary_text(report: Report) -> str:
@@ -92,17 +98,35 @@ def summary_text(report: Report) -> str:
         if report.suspect_message:
             parts.append(report.suspect_message)
     elif tensors:
-        parts.append(f"All {len(tensors)} tensors agree with finite differences"
-                     + (f" ({len(warned)} borderline)." if warned else "."))
+        parts.append(
+            f"All {len(tensors)} tensors agree with finite differences"
+            + (f" ({len(warned)} borderline)." if warned else ".")
+        )
     if kinks:
-        parts.append(f"{kinks} coordinate(s) sat on a kink (ReLU at 0, a max tie, |x| at 0) and were "
-                     "checked off the corner instead.")
+        parts.append(
+            f"{kinks} coordinate(s) sat on a kink (ReLU at 0, a max tie, |x| at 0) and were "
+            "checked off the corner instead."
+        )
     return " ".join(parts)
 
 
 # --------------------------------------------------------------------------------------------
 # Rich
 # --------------------------------------------------------------------------------------------
+
+
+def heatmap_args(t: TensorResult) -> dict[str, Any] | None:
+    """Where the error sits in a failing matrix, when the engine drew the grid (rows and columns > 1)."""
+    heat = t.details.get("heatmap")
+    if t.status != FAIL or not heat or len(t.shape) != 2 or min(t.shape) < 2:
+        return None
+    return {
+        "grid": np.asarray(heat["grid"], dtype=np.float64),
+        "title": f"{t.name}: where analytic and numeric disagree",
+        "row_starts": heat["row_starts"],
+        "col_starts": heat["col_starts"],
+    }
+
 
 def tensor_table(report: Report) -> Table:
     table = Table(show_edge=False, header_style="bold", pad_edge=False, expand=False)
@@ -122,8 +146,13 @@ def tensor_table(report: Report) -> Table:
         if t.status != PASS and worst:
             detail = f"{detail}  {worst}".strip()
         table.add_row(
-            t.name, shape_text(t.shape), Text(STATUS_WORD[t.status], style=STATUS_STYLE[t.status]),
-            fmt(t.rel_error), fmt(t.max_abs_error), coverage_text(t), str(t.kinks) if t.kinks else "",
+            t.name,
+            shape_text(t.shape),
+            Text(STATUS_WORD[t.status], style=STATUS_STYLE[t.status]),
+            fmt(t.rel_error),
+            fmt(t.max_abs_error),
+            coverage_text(t),
+            str(t.kinks) if t.kinks else "",
             detail,
         )
     return table
@@ -135,8 +164,16 @@ def nonfinite_panel(nf: NonFinite) -> RenderableType:
         where = f"{nf.file}:{nf.line}" + (f" in {nf.function}()" if nf.function else "")
         parts.append(Text(where, style="cyan"))
         if nf.source_line:
-            parts.append(Syntax(nf.source_line.strip(), "python", line_numbers=True, start_line=nf.line,
-                                theme="ansi_dark", background_color="default"))
+            parts.append(
+                Syntax(
+                    nf.source_line.strip(),
+                    "python",
+                    line_numbers=True,
+                    start_line=nf.line,
+                    theme="ansi_dark",
+                    background_color="default",
+                )
+            )
     for op in nf.operands:
         parts.append(Text("  " + operand_text(op)))
     if nf.cause:
@@ -165,15 +202,21 @@ def rich_report(report: Report, *, title: str | None = None) -> RenderableType:
     for t in report.tensors:
         if t.status != PASS and t.message:
             parts.append(Text.assemble((f"{t.name}: ", STATUS_STYLE[t.status]), t.message))
-        heat = t.details.get("heatmap_renderable") if isinstance(t.details, dict) else None
+        heat = heatmap_args(t)
         if heat is not None:
-            parts.append(heat)
+            parts.append(heatmap_renderable(**heat))
     if report.nonfinite is not None:
         parts.append(nonfinite_panel(report.nonfinite))
     for w in report.warnings:
-        parts.append(Text.assemble(("warning ", "bold yellow"), (f"[{w.kind}] {w.where}: ", "yellow"), w.message))
+        parts.append(
+            Text.assemble(
+                ("warning ", "bold yellow"), (f"[{w.kind}] {w.where}: ", "yellow"), w.message
+            )
+        )
     verdict_style = "bold green" if report.ok else "bold red"
-    parts.append(Text(("OK: " if report.ok else "NOT OK: ") + summary_text(report), style=verdict_style))
+    parts.append(
+        Text(("OK: " if report.ok else "NOT OK: ") + summary_text(report), style=verdict_style)
+    )
     return Group(*parts)
 
 
@@ -185,6 +228,7 @@ def print_report(report: Report, console: Console, *, title: str | None = None) 
 # Plain text (logs, pytest): no colour, no box characters beyond ASCII
 # --------------------------------------------------------------------------------------------
 
+
 def to_text(report: Report, *, title: str | None = None) -> str:
     lines: list[str] = []
     head = "gradcheck"
@@ -193,26 +237,56 @@ def to_text(report: Report, *, title: str | None = None) -> str:
     lines.append(head)
     lines.append(mode_text(report))
     if report.tensors:
-        rows = [("tensor", "shape", "status", "rel.error", "max|a-n|", "checked", "kinks", "pattern / worst")]
+        rows = [
+            (
+                "tensor",
+                "shape",
+                "status",
+                "rel.error",
+                "max|a-n|",
+                "checked",
+                "kinks",
+                "pattern / worst",
+            )
+        ]
         for t in report.tensors:
             detail = t.pattern or ""
             if t.pattern == "scale" and t.factor is not None:
                 detail = f"scale x{fmt(t.factor, 3)}"
             if t.status != PASS and t.worst:
                 detail = f"{detail} {worst_text(t)}".strip()
-            rows.append((t.name, shape_text(t.shape), STATUS_WORD[t.status], fmt(t.rel_error),
-                         fmt(t.max_abs_error), coverage_text(t), str(t.kinks) if t.kinks else "", detail))
+            rows.append(
+                (
+                    t.name,
+                    shape_text(t.shape),
+                    STATUS_WORD[t.status],
+                    fmt(t.rel_error),
+                    fmt(t.max_abs_error),
+                    coverage_text(t),
+                    str(t.kinks) if t.kinks else "",
+                    detail,
+                )
+            )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
         for r in rows:
-            lines.append(("  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths)) + "  " + r[-1]).rstrip())
+            lines.append(
+                (
+                    "  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths)) + "  " + r[-1]
+                ).rstrip()
+            )
     for t in report.tensors:
         if t.status != PASS and t.message:
             lines.append(f"{t.name}: {t.message}")
+        heat = heatmap_args(t)
+        if heat is not None:
+            lines.append(heatmap_plain(**heat))
     nf = report.nonfinite
     if nf is not None:
         lines.append(f"first non-finite value ({nf.kind}, during {nf.phase}): {nf.message}")
         if nf.file and nf.line:
-            lines.append(f"  at {nf.file}:{nf.line}" + (f" in {nf.function}()" if nf.function else ""))
+            lines.append(
+                f"  at {nf.file}:{nf.line}" + (f" in {nf.function}()" if nf.function else "")
+            )
             if nf.source_line:
                 lines.append(f"  > {nf.source_line.strip()}")
         for op in nf.operands:

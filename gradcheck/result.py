@@ -56,7 +56,7 @@ class TensorResult:
     message: str | None = None
     # Beyond INTERFACE.md: how the tensor was checked and what else was learnt.
     size: int = 0
-    directions: int = 0            # random directions compared (directional / auto mode)
+    directions: int = 0  # random directions compared (directional / auto mode)
     directional_rel_error: float | None = None
     layer: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
@@ -107,12 +107,12 @@ class ReportWarning:
 class NonFinite:
     """Where the first NaN/Inf came from."""
 
-    phase: str                      # "loss", "grads", "perturbation", "params", ...
+    phase: str  # "loss", "grads", "perturbation", "params", ...
     file: str | None
     line: int | None
     function: str | None
     variable: str | None
-    kind: str                       # "divide", "overflow", "invalid", "input", "unknown"
+    kind: str  # "divide", "overflow", "invalid", "input", "unknown"
     message: str
     source_line: str | None = None
     operands: tuple[dict[str, Any], ...] = ()
@@ -148,7 +148,7 @@ class Stats:
     coordinates_checked: int = 0
     coordinates_total: int = 0
     directions: int = 0
-    noise: float | None = None      # estimated round-off noise of one loss evaluation
+    noise: float | None = None  # estimated round-off noise of one loss evaluation
     seed: int | None = None
     interrupted: bool = False
 
