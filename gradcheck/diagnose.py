@@ -101,10 +101,12 @@ STRAY_FRACTION = 0.05
 #: of the disagreeing coordinates, of which there must be at least PARTIAL_MIN_COORDS.
 PARTIAL_RULE_FRACTION = 0.9
 PARTIAL_MIN_COORDS = 2
-#: No pattern: how the disagreeing coordinates are read. Correlation >= CORRELATED (or >= half of
-#: it with the signs agreeing at >= CORRELATED of them) reads as "right direction, wrong amounts";
-#: correlation <= -CORRELATED/2 (or signs agreeing at <= 1 - CORRELATED) as "opposite direction".
-CORRELATED = 0.8
+#: No pattern: how the disagreeing coordinates are read, by the cosine between the analytic and
+#: numeric vectors there (the direction a gradient step takes is what matters, and unlike a
+#: correlation the cosine does not fall apart when all entries share one sign). Cosine >= ALIGNED
+#: (or >= ALIGNED/2 with the signs agreeing at >= ALIGNED of them) reads as "right direction,
+#: wrong amounts"; cosine <= -ALIGNED/2 (or signs agreeing at <= 1 - ALIGNED) as "opposite".
+ALIGNED = 0.8
 
 # Heat-map grid defaults.
 GRID_MAX_ROWS = 16
@@ -972,11 +974,11 @@ def _describe_subset(
     offset = float(np.median(gap))
     if (np.abs(gap - offset) <= FIT_SLACK * noise).all():
         return f"the analytic gradient is the numeric one plus a constant {_fmt(offset)} there"
-    corr = _correlation(a, n)
+    corr = _cosine(a, n)
     if corr is not None and corr > 0.9:
         return (
             f"the values there follow the numeric ones in direction but not in size "
-            f"(correlation {_fmt(corr)})"
+            f"(cosine {_fmt(corr)})"
         )
     return "the values there do not follow the numeric ones"
 
@@ -1138,13 +1140,12 @@ def _partial(ev: _Evidence) -> Diagnosis | None:
     return None
 
 
-def _correlation(a: np.ndarray, n: np.ndarray) -> float | None:
-    if a.size < 2:
+def _cosine(a: np.ndarray, n: np.ndarray) -> float | None:
+    """Cosine of the angle between two vectors; None when either is zero."""
+    na, nn = float(np.linalg.norm(a)), float(np.linalg.norm(n))
+    if na == 0 or nn == 0:
         return None
-    sa, sn = float(a.std()), float(n.std())
-    if sa == 0 or sn == 0:
-        return None
-    return float(np.mean((a - a.mean()) * (n - n.mean())) / (sa * sn))
+    return float(np.clip(a @ n / (na * nn), -1.0, 1.0))
 
 
 def _no_pattern(ev: _Evidence) -> Diagnosis:
@@ -1197,18 +1198,18 @@ def _no_pattern(ev: _Evidence) -> Diagnosis:
             f"that the loss includes every term the backward differentiates (e.g. regularization)"
         )
     # Read the disagreeing coordinates only: the agreeing ones would make any mistake look
-    # correlated with the truth.
-    corr = _correlation(a[bad], n[bad]) if nbad >= MIN_SUPPORT else None
-    if corr is not None:
-        details["correlation"] = corr
+    # aligned with the truth.
+    cos = _cosine(a[bad], n[bad]) if nbad >= MIN_SUPPORT else None
+    if cos is not None:
+        details["cosine"] = cos
         same_sign = float(np.mean(np.sign(a[bad]) == np.sign(n[bad])))
         details["same_sign_fraction"] = same_sign
-        if corr >= CORRELATED or (corr >= CORRELATED / 2 and same_sign >= CORRELATED):
+        if cos >= ALIGNED or (cos >= ALIGNED / 2 and same_sign >= ALIGNED):
             reading = (
                 "roughly the right direction with the wrong amounts, as a wrong derivative (of "
                 "an activation, of the loss) or a wrong term produces"
             )
-        elif corr <= -CORRELATED / 2 or same_sign <= 1 - CORRELATED:
+        elif cos <= -ALIGNED / 2 or same_sign <= 1 - ALIGNED:
             reading = "mostly the opposite direction: a sign error mixed with another mistake"
         else:
             reading = (
@@ -1216,8 +1217,9 @@ def _no_pattern(ev: _Evidence) -> Diagnosis:
                 "layer, a wrong cached variable, or several mistakes at once"
             )
         parts.append(
-            f"where they disagree, analytic and numeric correlate at {_fmt(corr)} and agree in "
-            f"sign at {round(100 * same_sign)}% of the coordinates, which reads as {reading}"
+            f"where they disagree, the analytic and numeric vectors have cosine {_fmt(cos)} and "
+            f"agree in sign at {round(100 * same_sign)}% of the coordinates, which reads as "
+            f"{reading}"
         )
     parts.append(
         f"the largest gap is at {_index_text(ev.index(k))} (analytic {_fmt(float(a[k]))}, "
