@@ -1197,7 +1197,9 @@ class _ObjectModel:
         if not accepted:
             self._no_parameters(candidates, before)
 
-        ordered = _by_layer([loc for loc in candidates if loc in accepted])
+        ordered = _by_layer(
+            self._distinct([loc for loc in candidates if loc in accepted], candidates)
+        )
         pairs: dict[str, _Loc] = {}
         for loc in ordered:
             found = by_name[loc]
@@ -1208,6 +1210,18 @@ class _ObjectModel:
         self.pairs = pairs
         for loc in ordered:
             validate_array(loc.name, loc.read(self.obj, {}))
+
+    def _distinct(self, locs: list[_Loc], arrays: Mapping[_Loc, np.ndarray]) -> list[_Loc]:
+        """One report name per array: ``self.W1`` and ``self.params['W1']`` holding the same array
+        are one parameter (perturbing it twice would double-count it), reported under the first."""
+        kept: list[_Loc] = []
+        for loc in locs:
+            twin = next((k for k in kept if arrays[k] is arrays[loc]), None)
+            if twin is None:
+                kept.append(loc)
+            else:
+                self.notes.append(f"{loc.name} is the same array as {twin.name}; checked once")
+        return kept
 
     def _pair_by_name(
         self, loc: _Loc, pool: Mapping[_Loc, np.ndarray], grad_containers: set[str]
@@ -1426,7 +1440,17 @@ def from_object(
     ``grads['dW1']``); failing names, gradients are paired by shape. Report names follow the
     user's code: ``W[1]``, ``params['W1']``, ``W1``.
     """
-    if obj is None or isinstance(obj, (Mapping, list, tuple, np.ndarray, str, int, float)):
+    if inspect.isclass(obj):
+        raise GradcheckError(
+            f"from_object needs an instance of {obj.__name__}, not the class itself: create it "
+            f"(and initialise its parameters) first, e.g. net = {obj.__name__}(...)"
+        )
+    if (
+        obj is None
+        or inspect.isroutine(obj)
+        or inspect.ismodule(obj)
+        or isinstance(obj, (Mapping, list, tuple, np.ndarray, str, int, float))
+    ):
         raise GradcheckError(
             f"from_object needs a model object (an instance of your network class); got a "
             f"{_type_name(obj)}"

@@ -107,21 +107,25 @@ def import_file(path: str | os.PathLike[str]) -> types.ModuleType:
     if spec is None or spec.loader is None:
         raise GradcheckError(f"{path}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
-    # Registered while it runs: dataclasses and pickling look a class's module up by name.
+    # Registered under a name no other load uses, and left registered: dataclasses, pickling and
+    # inspect.getsource(cls) look a class's module up in sys.modules by name.
     sys.modules[name] = module
     try:
         with _importing_from(file.resolve().parent), contextlib.redirect_stdout(sys.stderr):
             spec.loader.exec_module(module)
     except SyntaxError as exc:
+        sys.modules.pop(name, None)
         where = f"{exc.filename or path}:{exc.lineno}" if exc.lineno else str(exc.filename or path)
         raise GradcheckError(f"{where}: syntax error: {exc.msg}") from None
     except SystemExit as exc:
+        sys.modules.pop(name, None)
         raise GradcheckError(
             f"{path} called sys.exit({exc.code!r}) while being imported; put script code under "
             f"if __name__ == '__main__':"
         ) from None
-    finally:
+    except BaseException:
         sys.modules.pop(name, None)
+        raise
     return module
 
 
@@ -253,9 +257,10 @@ def load_model(
                     f"{shown} defines no {object_name!r} (--object {object_name}); it defines "
                     f"{_inventory(module)}"
                 )
-            return from_object(
-                namespace[object_name], forward=forward, cost=cost, backward=backward
-            )
+            chosen = namespace[object_name]
+            if isinstance(chosen, Model):
+                return chosen
+            return from_object(chosen, forward=forward, cost=cost, backward=backward)
         if forward is not None or cost is not None or backward is not None:
             names = (forward or "forward", cost or "cost", backward or "backward")
             model = _trio(namespace, names, shown, required=True)

@@ -1048,3 +1048,25 @@ def test_an_integer_parameter_named_explicitly_is_rejected() -> None:
 def test_from_object_refuses_a_plain_dict() -> None:
     with pytest.raises(GradcheckError, match=r"^from_object needs a model object .* got a dict"):
         from_object({"W": np.ones(2)})
+
+
+def test_the_same_array_under_two_names_is_checked_once() -> None:
+    net = dict_net()
+    net.W1 = net.params["W1"]  # type: ignore[attr-defined]
+    model = from_object(net)
+    assert list(model.params) == ["params['W1']", "params['b1']", "params['W2']", "params['b2']"]
+    assert "W1 is the same array as params['W1']; checked once" in model.extra["notes"]
+
+
+def test_from_object_asks_for_an_instance_not_the_class() -> None:
+    with pytest.raises(GradcheckError) as err:
+        from_object(DictNet)
+    assert str(err.value) == (
+        "from_object needs an instance of DictNet, not the class itself: create it (and "
+        "initialise its parameters) first, e.g. net = DictNet(...)"
+    )
+
+
+def test_from_object_refuses_a_function() -> None:
+    with pytest.raises(GradcheckError, match=r"got a function$"):
+        from_object(course_forward)

@@ -345,3 +345,21 @@ def test_user_traceback_of_an_import_error_shows_the_file_line(tmp_path: Path) -
     shown = user_traceback(err.value)
     assert f'File "{path}", line 3' in shown
     assert "gradcheck/loader.py" not in shown and "<frozen" not in shown
+
+
+def test_an_object_model_points_at_its_class_in_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, OBJECT)
+    model = load_model(path, object_name="net")
+    line = next(
+        i for i, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("class Net")
+    )
+    assert model.source == f"{path.resolve()}:{line}"
+
+
+def test_object_flag_on_a_ready_model_passes_it_through(tmp_path: Path) -> None:
+    text = (
+        LOOSE
+        + "\nfrom gradcheck.adapters import make_model\nready = make_model(loss=loss, grads=grads, params=params)\n"
+    )
+    model = load_model(write(tmp_path, text), object_name="ready")
+    assert model.form == "loose"
