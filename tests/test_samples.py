@@ -107,6 +107,7 @@ def test_seed_002_as_written_fails_in_the_output_layer() -> None:
     assert not report.ok
     assert statuses(report)["w2"] == "fail"
     assert statuses(report)["b2"] == "fail"
+    assert report.suspect_layer == "2"
 
 
 def test_seed_002s_cost_is_the_one_a_correct_back_prop_implies() -> None:
@@ -154,6 +155,10 @@ def test_loose_mlp_fails_in_W2_only_by_a_factor_of_m() -> None:
     model = load_model(sample("loose_mlp"))
     report = gradcheck.check(model)
     assert statuses(report) == {"W1": "pass", "b1": "pass", "W2": "fail", "b2": "pass"}
+    assert report.suspect_layer == "2"
+    W2_result = report.tensor("W2")
+    assert W2_result.pattern == "scale"
+    assert W2_result.factor == pytest.approx(24.0, rel=1e-6)
     # The planted bug is what the header says: analytic = 24 x numeric.
     W2 = model.params["W2"]
     analytic = np.asarray(model.grads()["dW2"])
