@@ -155,6 +155,16 @@ def _data(namespace: Mapping[str, Any]) -> dict[str, Any]:
 
 def _from_gradcheck_model(value: Any, path: str) -> Model:
     if inspect.isfunction(value) or inspect.ismethod(value) or inspect.isclass(value):
+        try:
+            inspect.signature(value).bind()
+        except TypeError:
+            raise GradcheckError(
+                f"{path}: gradcheck_model must be a model or a function of no arguments returning "
+                f"one; it is {getattr(value, '__name__', 'a callable')}"
+                f"{inspect.signature(value)}"
+            ) from None
+        except ValueError:
+            pass  # no signature to read (a builtin): just call it
         value = value()
     if isinstance(value, Model):
         return value
@@ -185,12 +195,11 @@ def _trio(
         return None
     params = _first(namespace, PARAMS_NAMES)
     if params is None:
-        if required:
-            raise GradcheckError(
-                f"{path} defines {', '.join(names)} but no module-level params (or parameters): "
-                f"the mapping of name -> array they are checked at"
-            )
-        return None
+        # All three functions are there, so the file means the trio: say what it lacks.
+        raise GradcheckError(
+            f"{path} defines {', '.join(names)} but no module-level params (or parameters): "
+            f"the mapping of name -> array they are checked at"
+        )
     return make_model(
         forward=found["forward"],
         cost=found["cost"],

@@ -363,3 +363,23 @@ def test_object_flag_on_a_ready_model_passes_it_through(tmp_path: Path) -> None:
     )
     model = load_model(write(tmp_path, text), object_name="ready")
     assert model.form == "loose"
+
+
+def test_the_default_trio_without_params_says_what_it_lacks(tmp_path: Path) -> None:
+    path = write(tmp_path, TRIO.replace("parameters = {", "weights = {"))
+    with pytest.raises(GradcheckError) as err:
+        load_model(path)
+    assert str(err.value) == (
+        f"{path} defines forward, cost, backward but no module-level params (or parameters): "
+        "the mapping of name -> array they are checked at"
+    )
+
+
+def test_gradcheck_model_taking_arguments_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, OBJECT + "\ndef gradcheck_model(net):\n    return net\n")
+    with pytest.raises(GradcheckError) as err:
+        load_model(path)
+    assert str(err.value) == (
+        f"{path}: gradcheck_model must be a model or a function of no arguments returning one; "
+        "it is gradcheck_model(net)"
+    )
