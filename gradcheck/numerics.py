@@ -1585,6 +1585,8 @@ class _TracedPass:
                     if state.stmt is not None:
                         st, state.stmt = state.stmt, None
                         self.finish(frame, state, st, arg)
+                    if not self.done:
+                        self.returned(frame, arg)
                     self.frames.pop(frame, None)
                 elif event == "exception":
                     state.stmt = None
@@ -1626,6 +1628,9 @@ class _TracedPass:
 
     def finish(self, frame: types.FrameType, state: _FrameState, stmt: _Stmt, ret: Any) -> None:
         """Called after ``stmt`` ran (``ret``: the frame's return value, or _MISSING)."""
+
+    def returned(self, frame: types.FrameType, ret: Any) -> None:
+        """Called when a traced frame returns (or yields), after its last statement finished."""
 
 
 def _statement_values(

@@ -545,6 +545,9 @@ def train_step(net: BinaryClassifier, lr: float) -> None:
         net.W[l] -= lr * net.dW[l]
 
 
+@pytest.mark.filterwarnings(
+    "ignore:.*encountered:RuntimeWarning"
+)  # chained: the program's own 'warn'
 def test_error_watch_keeps_the_first_real_origin_and_ignores_guards() -> None:
     X, Y = seed001_data()
     net = BinaryClassifier(X, Y, scale=0.5)
@@ -595,6 +598,9 @@ def test_error_watch_keeps_raise_semantics() -> None:
         np.seterr(**old)
 
 
+@pytest.mark.filterwarnings(
+    "ignore:.*encountered:RuntimeWarning"
+)  # chained: the program's own 'warn'
 def test_error_watch_can_raise_at_the_origin() -> None:
     a, b = np.ones(3), np.array([1.0, 0.0, 2.0])
     with ErrorWatch(raise_on_first=True) as watch:
