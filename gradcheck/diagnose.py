@@ -1191,11 +1191,19 @@ def _no_pattern(ev: _Evidence) -> Diagnosis:
             )
     else:
         j = int(np.argmax(np.abs(a)))
-        parts.append(
-            f"the numeric gradient is zero within the noise everywhere while the analytic one is "
-            f"not (largest |analytic| {_fmt(abs(float(a[j])))} at {_index_text(ev.index(j))}): "
-            f"the loss does not depend on this tensor here, so check that the forward uses it and "
-            f"that the loss includes every term the backward differentiates (e.g. regularization)"
+        return Diagnosis(
+            None,
+            None,
+            f"The numeric gradient is zero within the noise at {ev.coverage_text()} while the "
+            f"analytic one is not (largest |analytic| {_fmt(abs(float(a[j])))} at "
+            f"{_index_text(ev.index(j))}): the loss does not change when this tensor moves, yet "
+            f"the backward says it should. Most often the units are saturated or dead here (tanh "
+            f"or sigmoid at +-1, a ReLU that never fires), so the true gradient vanishes, and the "
+            f"backward uses a derivative that does not vanish with it (tanh(z) where "
+            f"1 - tanh(z)**2 belongs, A where A * (1 - A) belongs). Otherwise the forward does "
+            f"not use this tensor, or the backward differentiates a term the loss does not "
+            f"contain (e.g. regularization).",
+            {**details, "numeric_all_zero": True},
         )
     # Read the disagreeing coordinates only: the agreeing ones would make any mistake look
     # aligned with the truth.

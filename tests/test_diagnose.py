@@ -648,6 +648,24 @@ def test_a_sparse_gradient_does_not_make_any_factor_fit() -> None:
     assert d.pattern not in ("scale", "sign")
 
 
+def test_saturated_units_with_a_derivative_that_does_not_vanish_are_explained() -> None:
+    # Seed 002: tanh(z) where 1 - tanh(z)**2 belongs, on units saturated by large positive inputs.
+    rng = np.random.default_rng(16)
+    w = rng.random(size=(3, 8))
+    x = rng.random(size=(8, 1)) * 40
+
+    def loss() -> float:
+        return float(0.5 * np.sum((np.tanh(w @ x) - 0.5) ** 2))
+
+    z = w @ x
+    analytic = ((np.tanh(z) - 0.5) * np.tanh(z)) @ x.T
+    d = diagnose(analytic, numeric_gradient(loss, w), loss())
+    assert d.pattern is None
+    assert d.details["numeric_all_zero"] is True
+    assert d.message.startswith("The numeric gradient is zero within the noise")
+    assert "saturated" in d.message and "1 - tanh(z)**2" in d.message
+
+
 def test_rtol_lets_truncation_error_count_as_agreement() -> None:
     # A round-off-only error bar is too tight for the rows that are right: with a relative
     # floor at the engine's pass threshold they agree and the one wrong row stands out.
