@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.syntax import Syntax
@@ -64,7 +63,50 @@ def worst_text(t: TensorResult) -> str:
     if not t.worst:
         return ""
     e = t.worst[0]
-    return f"{index_text(e.index)} analytic {fmt(e.analytic, 3)} vs numeric {fmt(e.numeric, 3)}"
+    return (
+        f"{t.name}{index_text(e.index)}: analytic {fmt(e.analytic, 4)}, numeric {fmt(e.numeric, 4)}"
+    )
+
+
+def factor_text(factor: float) -> str:
+    """Enough digits to tell a factor from 1 (1.00002 must not print as 1)."""
+    for digits in (3, 4, 5, 6, 8):
+        text = f"{factor:.{digits}g}"
+        if float(text) != 1.0 or factor == 1.0:
+            return text
+    return f"{factor:.10g}"
+
+
+def pattern_text(t: TensorResult) -> str:
+    if t.pattern == "scale" and t.factor is not None:
+        return f"scale x{factor_text(t.factor)}"
+    return t.pattern or ""
+
+
+def table_rows(report: Report) -> list[list[str]]:
+    """The tensor table as strings, header first; the kinks column only when a tensor had kinks."""
+    any_kinks = any(t.kinks for t in report.tensors)
+    header = ["tensor", "shape", "status", "rel. error", "max |a-n|", "checked"]
+    rows = [[*header, *(["kinks"] if any_kinks else []), "pattern"]]
+    for t in report.tensors:
+        row = [
+            t.name,
+            shape_text(t.shape),
+            STATUS_WORD[t.status],
+            fmt(t.rel_error),
+            fmt(t.max_abs_error),
+            coverage_text(t),
+        ]
+        if any_kinks:
+            row.append(str(t.kinks) if t.kinks else "")
+        rows.append([*row, pattern_text(t)])
+    return rows
+
+
+def finding_head(t: TensorResult) -> str:
+    """'b1 FAIL  worst b1[0, 0]: analytic 1.26, numeric -1.26' for a tensor that warns or fails."""
+    head = f"{t.name} {STATUS_WORD[t.status]}"
+    return head + (f"  worst {worst_text(t)}" if t.worst else "")
 
 
 def mode_text(report: Report) -> str:
@@ -129,32 +171,17 @@ def heatmap_args(t: TensorResult) -> dict[str, Any] | None:
 
 
 def tensor_table(report: Report) -> Table:
+    rows = table_rows(report)
     table = Table(show_edge=False, header_style="bold", pad_edge=False, expand=False)
-    table.add_column("tensor", no_wrap=True)
-    table.add_column("shape", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("rel. error", justify="right", no_wrap=True)
-    table.add_column("max |a-n|", justify="right", no_wrap=True)
-    table.add_column("checked", justify="right", no_wrap=True)
-    table.add_column("kinks", justify="right", no_wrap=True)
-    table.add_column("pattern / worst element")
-    for t in report.tensors:
-        detail = t.pattern or ""
-        if t.pattern == "scale" and t.factor is not None:
-            detail = f"scale x{fmt(t.factor, 3)}"
-        worst = worst_text(t)
-        if t.status != PASS and worst:
-            detail = f"{detail}  {worst}".strip()
-        table.add_row(
-            t.name,
-            shape_text(t.shape),
-            Text(STATUS_WORD[t.status], style=STATUS_STYLE[t.status]),
-            fmt(t.rel_error),
-            fmt(t.max_abs_error),
-            coverage_text(t),
-            str(t.kinks) if t.kinks else "",
-            detail,
+    for i, title in enumerate(rows[0]):
+        numeric = title in ("rel. error", "max |a-n|", "checked", "kinks")
+        table.add_column(
+            title, justify="right" if numeric else "left", no_wrap=i < len(rows[0]) - 1
         )
+    for t, row in zip(report.tensors, rows[1:]):
+        cells: list[RenderableType] = list(row)
+        cells[2] = Text(row[2], style=STATUS_STYLE[t.status])
+        table.add_row(*cells)
     return table
 
 
@@ -200,8 +227,10 @@ def rich_report(report: Report, *, title: str | None = None) -> RenderableType:
     if report.tensors:
         parts.append(tensor_table(report))
     for t in report.tensors:
-        if t.status != PASS and t.message:
-            parts.append(Text.assemble((f"{t.name}: ", STATUS_STYLE[t.status]), t.message))
+        if t.status != PASS:
+            parts.append(Text(finding_head(t), style=STATUS_STYLE[t.status]))
+            if t.message:
+                parts.append(Text("  " + t.message))
         heat = heatmap_args(t)
         if heat is not None:
             parts.append(heatmap_renderable(**heat))
@@ -237,46 +266,15 @@ def to_text(report: Report, *, title: str | None = None) -> str:
     lines.append(head)
     lines.append(mode_text(report))
     if report.tensors:
-        rows = [
-            (
-                "tensor",
-                "shape",
-                "status",
-                "rel.error",
-                "max|a-n|",
-                "checked",
-                "kinks",
-                "pattern / worst",
-            )
-        ]
-        for t in report.tensors:
-            detail = t.pattern or ""
-            if t.pattern == "scale" and t.factor is not None:
-                detail = f"scale x{fmt(t.factor, 3)}"
-            if t.status != PASS and t.worst:
-                detail = f"{detail} {worst_text(t)}".strip()
-            rows.append(
-                (
-                    t.name,
-                    shape_text(t.shape),
-                    STATUS_WORD[t.status],
-                    fmt(t.rel_error),
-                    fmt(t.max_abs_error),
-                    coverage_text(t),
-                    str(t.kinks) if t.kinks else "",
-                    detail,
-                )
-            )
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+        rows = table_rows(report)
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for r in rows:
-            lines.append(
-                (
-                    "  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths)) + "  " + r[-1]
-                ).rstrip()
-            )
+            lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
     for t in report.tensors:
-        if t.status != PASS and t.message:
-            lines.append(f"{t.name}: {t.message}")
+        if t.status != PASS:
+            lines.append(finding_head(t))
+            if t.message:
+                lines.append(f"  {t.message}")
         heat = heatmap_args(t)
         if heat is not None:
             lines.append(heatmap_plain(**heat))
