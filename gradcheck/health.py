@@ -326,6 +326,11 @@ def _is_float_array(v: Any) -> bool:
     return isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.size > 0
 
 
+# Parsed target texts and their rendered names (pure functions of their keys; shared by passes).
+_RESOLVERS: dict[str, Any] = {}
+_NAMES: dict[tuple[str, tuple[int | str | None, ...]], str] = {}
+
+
 class _ActivationPass(_TracedPass):
     """Collects the float arrays a forward pass makes, each with what made it and its best name."""
 
@@ -334,7 +339,6 @@ class _ActivationPass(_TracedPass):
         self.entries: dict[int, _Entry] = {}
         self._order = 0
         self._kinds: dict[int, list[str | None]] = {}
-        self._resolvers: dict[str, ast.expr | None] = {}
         self._normalised: dict[int, Any] = {}
 
     def _record(self, value: Any, name: str, kind: str | None, function: str, line: int) -> None:
@@ -362,48 +366,50 @@ class _ActivationPass(_TracedPass):
                 self._record_container(v, f"{name}[{i}]", function, line, depth + 1)
 
     def _resolved(self, text: str, frame: types.FrameType) -> str:
-        """``self.A[l]`` -> ``self.A[2]``: subscript names replaced by their current int/str values."""
+        """``self.A[l]`` -> ``self.A[2]``: each subscript whose key reads as an int/str, by value.
+
+        The subscripts' keys are evaluated now (the loop variable changes); rendering the name is
+        cached per (text, key values), so a loop pays for ``ast.unparse`` once per layer.
+        """
         if "[" not in text:
             return text
-        tree = self._resolvers.get(text, _MISSING)
-        if tree is _MISSING:
+        parts = _RESOLVERS.get(text, _MISSING)
+        if parts is _MISSING:
             try:
                 tree = ast.parse(text, mode="eval").body
+                subs = [n for n in ast.walk(tree) if isinstance(n, ast.Subscript)]
+                parts = (tree, [_compile(n.slice) for n in subs])
             except SyntaxError:
-                tree = None
-            self._resolvers[text] = tree
-        if tree is None:
+                parts = None
+            _RESOLVERS[text] = parts
+        if parts is None:
             return text
-        loc = frame.f_locals
+        tree, getters = parts
+        loc, glob = frame.f_locals, frame.f_globals
+        keys: list[int | str | None] = []
+        for g in getters:
+            v = g(loc, glob) if g is not None else None
+            if isinstance(v, np.integer):
+                v = int(v)
+            keys.append(v if type(v) in (int, str) else None)
+        cache_key = (text, tuple(keys))
+        name = _NAMES.get(cache_key)
+        if name is None:
+            import copy
 
-        glob = frame.f_globals
-
-        class _Sub(ast.NodeTransformer):
-            def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
-                node.value = self.visit(node.value)
-                getter = _compile(node.slice)
-                v = getter(loc, glob) if getter is not None else _MISSING
-                if type(v) in (int, str) or isinstance(v, np.integer):
-                    node.slice = ast.Constant(v if type(v) in (int, str) else int(v))
-                else:
-                    node.slice = _Values().visit(node.slice)
-                return node
-
-        class _Values(ast.NodeTransformer):
-            def visit_Name(self, node: ast.Name) -> ast.AST:
-                v = loc.get(node.id, _MISSING)
-                if type(v) in (int, str) or isinstance(v, np.integer):
-                    return ast.copy_location(
-                        ast.Constant(v if type(v) in (int, str) else int(v)), node
-                    )
-                return node
-
-        import copy
-
-        try:
-            return ast.unparse(_Sub().visit(copy.deepcopy(tree)))
-        except Exception:
-            return text
+            copied = copy.deepcopy(tree)
+            for node, key in zip(
+                [n for n in ast.walk(copied) if isinstance(n, ast.Subscript)], keys
+            ):
+                if key is not None:
+                    node.slice = ast.Constant(key)
+            try:
+                name = ast.unparse(copied)
+            except Exception:
+                name = text
+            if len(_NAMES) < 100_000:
+                _NAMES[cache_key] = name
+        return name
 
     def finish(self, frame: types.FrameType, state: _FrameState, stmt: _Stmt, ret: Any) -> None:
         if stmt.node is None:
@@ -567,7 +573,7 @@ def _stats(
     a = entry.array
     with np.errstate(all="ignore"):
         flat = _sample(a)
-        finite = flat[np.isfinite(flat)]
+        finite = flat if np.isfinite(flat.sum()) else flat[np.isfinite(flat)]
         if finite.size == 0:
             return None
         absval = np.abs(finite)

@@ -1548,6 +1548,7 @@ class _TracedPass:
         self.user_code = user_code or is_user_file
         self._code_ok: dict[types.CodeType, bool] = {}
         self._stmt_cache: dict[tuple[types.CodeType, int], _Stmt | None] = {}
+        self._indexes: dict[str, _SourceIndex] = {}
         self.frames: dict[types.FrameType, _FrameState] = {}
         self.done = False
         self.internal_errors: list[str] = []
@@ -1604,8 +1605,11 @@ class _TracedPass:
         try:
             return self._stmt_cache[key]
         except KeyError:
-            stmt = _source_index(code.co_filename).statement(lineno) if lineno else None
-            if stmt is None and not _source_index(code.co_filename).lines:
+            index = self._indexes.get(code.co_filename)
+            if index is None:  # one freshness check (a stat) per file per pass
+                index = self._indexes[code.co_filename] = _source_index(code.co_filename)
+            stmt = index.statement(lineno) if lineno else None
+            if stmt is None and not index.lines:
                 stmt = _locals_stmt(lineno)
             self._stmt_cache[key] = stmt
             return stmt
