@@ -1,5 +1,6 @@
 """gradcheck: find the wrong derivative in hand-written NumPy backprop."""
 
+from gradcheck.adapters import from_object, make_model
 from gradcheck.api import check
 from gradcheck.engine import Options
 from gradcheck.errors import GradcheckError, NonFiniteError
@@ -20,5 +21,7 @@ __all__ = [
     "Stats",
     "TensorResult",
     "check",
+    "from_object",
+    "make_model",
     "__version__",
 ]

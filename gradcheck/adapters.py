@@ -98,6 +98,37 @@ def validate_params(params: object, *, what: str = "params") -> dict[str, np.nda
     return out
 
 
+class _MappingView(Mapping[str, np.ndarray]):
+    """Report name -> the array the user's own mapping holds *now* (keys may be layer numbers).
+
+    Read through on every access, so that user code which replaces ``params['W1']`` with a new
+    array instead of updating it in place is noticed (the engine compares identities) rather than
+    leaving the check perturbing an array nobody reads."""
+
+    def __init__(self, user: Mapping[Any, Any], keys: Mapping[str, Any]) -> None:
+        self._user = user
+        self._keys = dict(keys)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        value = self._user[self._keys[name]]
+        if not isinstance(value, np.ndarray):
+            raise GradcheckError(f"parameter {name!r} is no longer a NumPy array")
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def live_view(params: object, *, what: str = "params") -> _MappingView:
+    """Validate ``params`` and return a read-through view keyed by report names."""
+    checked = validate_params(params, what=what)
+    assert isinstance(params, Mapping)
+    return _MappingView(params, dict(zip(checked, params)))
+
+
 def _require_callable(what: str, value: object, signature_hint: str) -> Callable[..., Any]:
     if not callable(value):
         raise GradcheckError(
@@ -144,7 +175,7 @@ def _make_loose(loss: object, grads: object, params: object, X: object, Y: objec
         )
     loss_fn = _require_callable("loss", loss, "loss(params) -> float")
     grads_fn = _require_callable("grads", grads, "grads(params) -> mapping")
-    live = validate_params(params)
+    live = live_view(params)
     # The user's functions receive the user's own mapping (not our string-keyed view), so a
     # params dict keyed by layer numbers still works inside their code.
     user_params = params
@@ -633,7 +664,7 @@ def _make_trio(
     fwd_fn = _require_callable("forward", forward, "forward(...) -> output")
     cost_fn = _require_callable("cost", cost, "cost(...) -> float")
     back_fn = _require_callable("backward", backward, "backward(...) -> gradients")
-    live = validate_params(params)
+    live = live_view(params)
     assert isinstance(params, Mapping)
     keys = {name: key for name, key in zip(live, params)}
     binder = _Binder(params, keys, X, Y, inputs)

@@ -451,6 +451,17 @@ def test_a_gradient_function_that_updates_the_parameters_is_named() -> None:
         gradcheck.check(loss=loss, grads=backward_with_update, params=params)
 
 
+def test_a_loss_that_replaces_a_parameter_is_named() -> None:
+    params, loss, grads = make_mlp((4, 5, 3))
+
+    def replacing(p):  # type: ignore[no-untyped-def]
+        p["W2"] = p["W2"].copy()
+        return loss(p)
+
+    with pytest.raises(gradcheck.GradcheckError, match="replaced parameter 'W2'"):
+        gradcheck.check(loss=replacing, grads=grads, params=params)
+
+
 def test_a_nondeterministic_loss_is_refused_with_the_two_values() -> None:
     params, loss, grads = make_mlp((4, 5, 3))
     rng = np.random.default_rng()
