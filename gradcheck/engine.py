@@ -411,6 +411,8 @@ class _Checker:
         self.nonfinite: NonFinite | None = None
         self.nonfinite_probe: tuple[str, tuple[Any, ...], Any] | None = None
         self.needs_refresh = False  # a nudge called grads() away from the original point
+        # name -> (flat indices, analytic, numeric, error bar) of the coordinates compared
+        self.measured: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
 
     # -- evaluation ------------------------------------------------------------------------
     def evaluate(self) -> float:
@@ -800,6 +802,7 @@ class _Checker:
             )
             raise CheckInterrupted(partial) from None
 
+        results = [self.swapped(r) for r in results]
         if self.needs_refresh:
             self.calls.gradients()
         # Leave the model's own caches as a plain forward pass at the original point leaves them.
@@ -895,10 +898,46 @@ class _Checker:
                     coords = merge(coords, more)
             self.checked_total += coords.flat.size
             self.directions_total += len(rels)
+            if self.total <= AUTO_FULL_MAX:  # kept for `swapped`; bounded, so memory stays O(1)
+                keep = ~coords.kink & np.isfinite(coords.numeric)
+                self.measured[name] = (
+                    coords.flat[keep],
+                    coords.analytic[keep],
+                    coords.numeric[keep],
+                    coords.bound[keep],
+                )
             result = self.tensor_result(name, arr, key, coords, rels)
             if result.status != PASS:
                 result = self.second_opinion(result, arr, analytic_full)
             results.append(result)
+
+    def swapped(self, result: TensorResult) -> TensorResult:
+        """A failing tensor no pattern explains may hold another tensor's gradient (keys mixed up)."""
+        if result.status != FAIL or result.pattern is not None or result.name not in self.measured:
+            return result
+
+        def full(name: str, which: int) -> np.ndarray:
+            flat = self.measured[name][0]
+            out = np.full(self.model.params[name].shape, np.nan)
+            out.reshape(-1)[flat] = self.measured[name][which]
+            return out
+
+        shape = tuple(self.model.params[result.name].shape)
+        same = [n for n in self.measured if tuple(self.model.params[n].shape) == shape]
+        d = diagnose.borrowed(
+            result.name,
+            full(result.name, 1),
+            {n: full(n, 2) for n in same},
+            tolerance={n: full(n, 3) for n in same},
+        )
+        if d is None:
+            return result
+        return dataclasses.replace(
+            result,
+            pattern=d.pattern,
+            message=d.message,
+            details={**result.details, "diagnosis": d.details},
+        )
 
     def second_opinion(
         self, result: TensorResult, arr: np.ndarray, analytic_full: np.ndarray
@@ -1065,6 +1104,7 @@ class _Checker:
             tolerance=b,
             batch_size=self.model.extra.get("batch_size"),
             values=arr.reshape(-1)[flat].astype(np.float64),
+            rtol=passing,
         )
         details["diagnosis"] = d.details
         if arr.ndim >= 1 and arr.size > 1:
@@ -1074,7 +1114,7 @@ class _Checker:
             tolerance_full.reshape(-1)[flat] = b
             analytic_full = np.full(arr.shape, np.nan)
             analytic_full.reshape(-1)[flat] = a
-            grid = diagnose.error_grid(analytic_full, numeric_full, tolerance_full)
+            grid = diagnose.error_grid(analytic_full, numeric_full, tolerance_full, rtol=passing)
             rows, cols = diagnose.grid_blocks(arr.shape)
             details["heatmap"] = {
                 "grid": grid.tolist(),

@@ -37,6 +37,7 @@ def statuses(report: gradcheck.Report) -> dict[str, str]:
 # No false alarms
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 def test_a_correct_mlp_passes_every_tensor(activation: str) -> None:
     report = check(make_mlp((4, 6, 5, 3), activation=activation))
@@ -49,7 +50,7 @@ def test_a_correct_mlp_passes_every_tensor(activation: str) -> None:
 def test_a_bias_feeding_batch_norm_has_zero_gradient_and_passes() -> None:
     params, loss, grads = make_batchnorm()
     true_db = grads(params)["db1"]
-    assert np.max(np.abs(true_db)) < 1e-15           # the analytic gradient is zero
+    assert np.max(np.abs(true_db)) < 1e-15  # the analytic gradient is zero
     report = check((params, loss, grads))
     assert report.ok
     assert report.tensor("b1").status == "pass"
@@ -70,8 +71,8 @@ def test_a_twelve_layer_network_passes() -> None:
 def test_relu_abs_and_max_pool_ties_are_kinks_not_bugs() -> None:
     report = check(make_relu_kinks())
     assert report.ok
-    assert report.tensor("w").kinks == 2             # ReLU and |x| at w == 0
-    assert report.tensor("v").kinks == 4             # the two ties of the row max
+    assert report.tensor("w").kinks == 2  # ReLU and |x| at w == 0
+    assert report.tensor("v").kinks == 4  # the two ties of the row max
     assert all(t.status == "pass" for t in report.tensors)
 
 
@@ -84,7 +85,9 @@ def test_a_float32_model_raises_no_false_alarm(activation: str) -> None:
 
 def test_a_big_model_in_auto_mode_samples_and_passes_in_a_few_hundred_evaluations() -> None:
     report = check(make_mlp((784, 256, 128, 10), m=16, activation="relu"))
-    assert report.ok, [(t.name, t.status, t.rel_error, t.directional_rel_error) for t in report.tensors]
+    assert report.ok, [
+        (t.name, t.status, t.rel_error, t.directional_rel_error) for t in report.tensors
+    ]
     assert report.stats.mode == "sampled+directional"
     assert report.stats.loss_evaluations < 400
     assert report.stats.coordinates_total == 235_146
@@ -93,6 +96,7 @@ def test_a_big_model_in_auto_mode_samples_and_passes_in_a_few_hundred_evaluation
 # --------------------------------------------------------------------------------------------
 # Every planted bug is caught
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("bug", "failing"),
@@ -119,7 +123,7 @@ def test_a_missing_gradient_is_a_fail_row_naming_the_keys_on_offer() -> None:
     row = report.tensor("b1")
     assert row.pattern == "missing"
     assert "db1" in (row.message or "") and "'dW1'" in (row.message or "")
-    assert report.tensor("W1").status == "pass"     # the others are still checked
+    assert report.tensor("W1").status == "pass"  # the others are still checked
 
 
 def test_a_misshapen_gradient_is_a_fail_row_with_both_shapes() -> None:
@@ -141,7 +145,7 @@ def test_a_relative_error_of_1e_4_fails_in_float64() -> None:
 
     def slightly_wrong(p):  # type: ignore[no-untyped-def]
         g = grads(p)
-        g["dW1"] = g["dW1"] * (1 + 2e-4)             # ||a-n|| / (||a|| + ||n||) = 1e-4
+        g["dW1"] = g["dW1"] * (1 + 2e-4)  # ||a-n|| / (||a|| + ||n||) = 1e-4
         return g
 
     report = check((params, loss, slightly_wrong))
@@ -162,18 +166,19 @@ def test_one_wrong_row_of_a_big_matrix_is_caught_and_located_in_auto_mode() -> N
     assert w1.status == "fail"
     assert {t.name for t in report.failed} == {"W1"}
     assert report.stats.loss_evaluations < 600
-    assert w1.worst and all(e.index[0] == 1 for e in w1.worst)   # localised to row 1
+    assert w1.worst and all(e.index[0] == 1 for e in w1.worst)  # localised to row 1
 
 
 # --------------------------------------------------------------------------------------------
 # Modes and options
 # --------------------------------------------------------------------------------------------
 
+
 def test_sampled_mode_checks_the_requested_number_of_coordinates_per_tensor() -> None:
     report = check(make_mlp((20, 30, 3)), mode="sampled", sample=7, seed=3)
     assert report.stats.mode == "sampled"
     assert report.tensor("W1").checked == 7
-    assert report.tensor("b2").checked == 3          # small tensors are checked whole
+    assert report.tensor("b2").checked == 3  # small tensors are checked whole
     assert report.ok
 
 
@@ -181,7 +186,7 @@ def test_sampling_is_seeded_and_stratified() -> None:
     rng1, rng2 = np.random.default_rng(5), np.random.default_rng(5)
     a, b = stratified_sample(1000, 10, rng1), stratified_sample(1000, 10, rng2)
     assert np.array_equal(a, b)
-    assert [int(i) // 100 for i in a] == list(range(10))   # one per stratum
+    assert [int(i) // 100 for i in a] == list(range(10))  # one per stratum
 
 
 def test_directional_mode_compares_directions_only() -> None:
@@ -230,37 +235,49 @@ def test_bad_options_are_rejected() -> None:
 # Bad input and non-finite values
 # --------------------------------------------------------------------------------------------
 
+
 def test_a_loss_returning_an_array_is_rejected_with_its_shape() -> None:
     params = {"w": np.ones(3)}
     with pytest.raises(gradcheck.GradcheckError, match=r"shape \(3,\)"):
-        gradcheck.check(loss=lambda p: p["w"] ** 2, grads=lambda p: {"w": 2 * p["w"]}, params=params)
+        gradcheck.check(
+            loss=lambda p: p["w"] ** 2, grads=lambda p: {"w": 2 * p["w"]}, params=params
+        )
 
 
 def test_a_loss_returning_none_is_rejected() -> None:
     with pytest.raises(gradcheck.GradcheckError, match="None"):
-        gradcheck.check(loss=lambda p: None, grads=lambda p: {"w": p["w"]}, params={"w": np.ones(2)})
+        gradcheck.check(
+            loss=lambda p: None, grads=lambda p: {"w": p["w"]}, params={"w": np.ones(2)}
+        )
 
 
 def test_a_size_one_array_loss_is_accepted() -> None:
     params = {"w": np.array([1.0, 2.0])}
-    report = gradcheck.check(loss=lambda p: np.sum(p["w"] ** 2).reshape(1, 1),
-                             grads=lambda p: {"dw": 2 * p["w"]}, params=params)
+    report = gradcheck.check(
+        loss=lambda p: np.sum(p["w"] ** 2).reshape(1, 1),
+        grads=lambda p: {"dw": 2 * p["w"]},
+        params=params,
+    )
     assert report.ok
 
 
 def test_a_non_finite_base_loss_is_reported_not_raised() -> None:
     params = {"w": np.array([-1.0, 2.0])}
     with np.errstate(all="ignore"):
-        report = gradcheck.check(loss=lambda p: float(np.sum(np.log(p["w"]))),
-                                 grads=lambda p: {"dw": 1 / p["w"]}, params=params)
+        report = gradcheck.check(
+            loss=lambda p: float(np.sum(np.log(p["w"]))),
+            grads=lambda p: {"dw": 1 / p["w"]},
+            params=params,
+        )
     assert not report.ok
     assert report.nonfinite is not None and report.nonfinite.phase == "loss"
 
 
 def test_nan_in_a_parameter_is_reported_as_input() -> None:
     params = {"w": np.array([np.nan, 2.0])}
-    report = gradcheck.check(loss=lambda p: float(np.sum(p["w"] ** 2)), grads=lambda p: {"dw": 2 * p["w"]},
-                             params=params)
+    report = gradcheck.check(
+        loss=lambda p: float(np.sum(p["w"] ** 2)), grads=lambda p: {"dw": 2 * p["w"]}, params=params
+    )
     assert report.nonfinite is not None
     assert report.nonfinite.kind == "input" and report.nonfinite.variable == "w"
 
@@ -295,14 +312,17 @@ def test_keyboard_interrupt_restores_parameters() -> None:
     with pytest.raises(KeyboardInterrupt) as info:
         gradcheck.check(loss=interrupted, grads=grads, params=params)
     assert snapshot(params) == before
-    partial = info.value.report   # type: ignore[attr-defined]
+    partial = info.value.report  # type: ignore[attr-defined]
     assert partial.stats.interrupted
-    assert [t.name for t in partial.tensors] == ["W1"]   # W1 finished (40 calls in), the rest did not
+    assert [t.name for t in partial.tensors] == [
+        "W1"
+    ]  # W1 finished (40 calls in), the rest did not
 
 
 # --------------------------------------------------------------------------------------------
 # The pieces
 # --------------------------------------------------------------------------------------------
+
 
 def test_the_noise_estimate_matches_injected_noise() -> None:
     rng = np.random.default_rng(0)
@@ -313,8 +333,9 @@ def test_the_noise_estimate_matches_injected_noise() -> None:
         return float(np.sum(w**2) + sigma * rng.standard_normal())
 
     f0 = noisy()
-    est = estimate_noise(noisy, w, np.full(w.shape, 1e-5), f0, "float64", np.random.default_rng(1),
-                         directions=4)
+    est = estimate_noise(
+        noisy, w, np.full(w.shape, 1e-5), f0, "float64", np.random.default_rng(1), directions=4
+    )
     assert sigma / 3 < est < sigma * 3
 
 
@@ -328,6 +349,7 @@ def test_relative_error_is_zero_for_a_zero_gradient_within_noise() -> None:
 # --------------------------------------------------------------------------------------------
 # Properties
 # --------------------------------------------------------------------------------------------
+
 
 @st.composite
 def quadratic_models(draw: st.DrawFn) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
@@ -363,7 +385,9 @@ def test_property_correct_gradients_pass_and_parameters_are_bit_for_bit_restored
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(quadratic_models(), st.floats(0.01, 0.5), st.sampled_from([-1.0, 1.0]))
-def test_property_a_gradient_perturbed_well_beyond_tolerance_fails(model, rel: float, sign: float) -> None:  # type: ignore[no-untyped-def]
+def test_property_a_gradient_perturbed_well_beyond_tolerance_fails(
+    model, rel: float, sign: float
+) -> None:  # type: ignore[no-untyped-def]
     params, a, c = model
     loss, grads = _quadratic(a, c)
     before = snapshot(params)
@@ -409,13 +433,13 @@ def test_a_borderline_real_error_stays_a_warning_and_the_taylor_test_calls_it_wr
 
     def slightly_wrong(p):  # type: ignore[no-untyped-def]
         g = grads(p)
-        g["dW1"] = g["dW1"] * (1 + 1e-5)             # relative error 5e-6: between pass and fail
+        g["dW1"] = g["dW1"] * (1 + 1e-5)  # relative error 5e-6: between pass and fail
         return g
 
     report = check((params, loss, slightly_wrong))
     w1 = report.tensor("W1")
     assert w1.status == "warn"
-    assert report.ok                                  # warnings do not fail a check
+    assert report.ok  # warnings do not fail a check
     assert w1.details["taylor_verdict"] == "wrong"
     assert "not t^2" in (w1.message or "")
 
@@ -447,7 +471,9 @@ def test_a_gradient_function_that_updates_the_parameters_is_named() -> None:
         p["W1"] -= 0.1 * g["dW1"]
         return g
 
-    with pytest.raises(gradcheck.GradcheckError, match="gradient function changed parameter 'W1'.*update"):
+    with pytest.raises(
+        gradcheck.GradcheckError, match="gradient function changed parameter 'W1'.*update"
+    ):
         gradcheck.check(loss=loss, grads=backward_with_update, params=params)
 
 
@@ -476,9 +502,55 @@ def test_a_nondeterministic_loss_is_refused_with_the_two_values() -> None:
 def test_two_names_for_one_array_are_refused() -> None:
     w = np.ones(3)
     with pytest.raises(gradcheck.GradcheckError, match="'a' and 'b' are the same array"):
-        gradcheck.check(loss=lambda p: float(np.sum(p["a"] ** 2)), grads=lambda p: {"a": 2 * p["a"], "b": 0 * p["a"]},
-                        params={"a": w, "b": w})
+        gradcheck.check(
+            loss=lambda p: float(np.sum(p["a"] ** 2)),
+            grads=lambda p: {"a": 2 * p["a"], "b": 0 * p["a"]},
+            params={"a": w, "b": w},
+        )
     v = np.ones((2, 3))
     with pytest.raises(gradcheck.GradcheckError, match="share memory"):
-        gradcheck.check(loss=lambda p: float(np.sum(p["a"] ** 2)), grads=lambda p: {"a": 2 * p["a"], "b": p["b"]},
-                        params={"a": v, "b": v[0]})
+        gradcheck.check(
+            loss=lambda p: float(np.sum(p["a"] ** 2)),
+            grads=lambda p: {"a": 2 * p["a"], "b": p["b"]},
+            params={"a": v, "b": v[0]},
+        )
+
+
+def test_gradients_stored_under_each_others_keys_are_named_swapped() -> None:
+    params, loss, grads = make_mlp((4, 5, 5, 5, 3))
+
+    def off_by_one(p):  # type: ignore[no-untyped-def]
+        g = grads(p)
+        g["dW2"], g["dW3"] = g["dW3"], g["dW2"]  # grads['dW' + str(l + 1)] in the loop
+        return g
+
+    report = check((params, loss, off_by_one))
+    w2 = report.tensor("W2")
+    assert w2.status == "fail" and w2.pattern == "swapped"
+    assert "W3" in (w2.message or "")
+
+
+def test_common_patterns_are_named_with_their_numbers() -> None:
+    report = check(make_mlp((4, 5, 5, 3), bug="missing_1/m"))  # m = 6 examples
+    assert report.tensor("b3").pattern == "scale"
+    assert report.tensor("b3").factor == pytest.approx(6.0)
+    assert "1/m" in (report.tensor("b3").message or "")
+    assert check(make_mlp((4, 5, 5, 3), bug="sign")).tensor("W3").pattern == "sign"
+    assert check(make_mlp((4, 5, 5, 3), bug="transpose")).tensor("W2").pattern == "transpose"
+    assert check(make_mlp((4, 5, 5, 3), bug="row")).tensor("W1").pattern == "row"
+    assert check(make_mlp((4, 5, 5, 3), bug="bias_axis")).tensor("b3").pattern == "shape"
+    assert check(make_mlp((4, 5, 5, 3), bug="missing_key")).tensor("b1").pattern == "missing"
+
+
+def test_a_wrong_derivative_in_the_middle_layer_makes_it_the_suspect() -> None:
+    report = check(make_mlp((4, 5, 5, 5, 3), bug="derivative"))  # layer 2 of 4 uses tanh for dtanh
+    failing = {t.name for t in report.failed}
+    assert failing == {"W1", "b1", "W2", "b2"}
+    assert report.suspect_layer == "2"
+    assert "Layer 2 is the suspect" in (report.suspect_message or "")
+
+
+def test_a_correct_model_gets_no_pattern_and_no_suspect() -> None:
+    report = check(make_mlp((4, 5, 5, 3)))
+    assert all(t.pattern is None for t in report.tensors)
+    assert report.suspect_layer is None
