@@ -20,8 +20,8 @@ __all__ = [
     "ReportWarning",
     "Stats",
     "TensorResult",
+    "__version__",
     "check",
     "from_object",
     "make_model",
-    "__version__",
 ]

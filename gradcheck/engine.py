@@ -1014,7 +1014,7 @@ class _Checker:
     def tensor_result(
         self, name: str, arr: np.ndarray, key: str, c: _Coords, dir_rels: list[float]
     ) -> TensorResult:
-        passing, failing = TOLERANCES[self.precision]
+        passing, _ = TOLERANCES[self.precision]
         smooth = ~c.kink & np.isfinite(c.numeric)
         a, n, b = c.analytic[smooth], c.numeric[smooth], c.bound[smooth]
         rel_t = relative_error(a, n, b, passing) if a.size else None
