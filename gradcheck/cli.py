@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from typing import Any, NoReturn
 
 import click
@@ -155,7 +155,9 @@ def check_command(
         model = loader.load_model(
             file, object_name=object_name, forward=forward, cost=cost, backward=backward
         )
-        with progress_bar(enabled=stderr.is_terminal) as update:
+        # Whatever the user's code prints while it runs goes to stderr: stdout carries the report
+        # alone (with --json, exactly one JSON document).
+        with progress_bar(enabled=stderr.is_terminal) as update, redirect_stdout(sys.stderr):
             report = check_model(model, options, progress=update)
     except GradcheckError as exc:
         fail_unusable(str(exc))
