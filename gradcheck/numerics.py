@@ -348,6 +348,8 @@ _BUILTIN_CALLS: dict[int, Callable[[Any], Any]] = {
     id(builtins.float): float,
 }
 
+_BUILTINS: dict[str, Any] = vars(builtins)
+
 _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -459,7 +461,11 @@ def _compile(node: ast.AST, calls: bool = False) -> _Getter | None:
 
         def get_name(loc: Mapping[str, Any], glob: Mapping[str, Any]) -> Any:
             v = loc.get(name, _FAIL)
-            return glob.get(name, _FAIL) if v is _FAIL else v
+            if v is _FAIL:
+                v = glob.get(name, _FAIL)
+                if v is _FAIL:  # str, len, ... for keys like 'W' + str(l)
+                    v = _BUILTINS.get(name, _FAIL)
+            return v
 
         return get_name
     if isinstance(node, ast.Constant):

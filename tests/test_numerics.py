@@ -630,3 +630,30 @@ def test_error_watch_does_not_warn_when_the_program_ignores() -> None:
                 np.log(np.zeros(2))
     finally:
         np.seterr(**old)
+
+
+def course_forward(params: dict[str, np.ndarray], X: np.ndarray, L: int) -> float:
+    cache = {"A0": X}
+    for l in range(1, L + 1):
+        cache["Z" + str(l)] = (
+            np.dot(params["W" + str(l)], cache["A" + str(l - 1)]) + params["b" + str(l)]
+        )
+        cache["A" + str(l)] = np.exp(cache["Z" + str(l)])  # <- keys built with str()
+    return float(cache["A" + str(L)].sum())
+
+
+def test_keys_built_with_str_are_read_and_named() -> None:
+    rng = np.random.default_rng(0)
+    params = {
+        "W1": rng.standard_normal((3, 2)),
+        "b1": np.zeros((3, 1)),
+        "W2": rng.standard_normal((1, 3)) * 400,
+        "b2": np.zeros((1, 1)),
+    }
+    X = rng.standard_normal((2, 4)) * 3
+    nf = locate_nonfinite(lambda: course_forward(params, X, 2), phase="loss")
+    assert nf is not None and nf.kind == "overflow"
+    assert nf.line == line_of("<- keys built with str()") and nf.variable == "cache['A' + str(l)]"
+    assert nf.details["index_values"] == {"l": 2}
+    exp_arg = next(o for o in nf.operands if o.get("role") == "exp argument")
+    assert exp_arg["expr"] == "cache['Z' + str(l)]" and exp_arg["max"] > 709
