@@ -16,11 +16,12 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from gradcheck.heatmap import heatmap_plain, heatmap_renderable
+from gradcheck.heatmap import HEAT_LEVELS, heatmap_plain, heatmap_renderable
 from gradcheck.result import FAIL, PASS, WARN, NonFinite, Report, TensorResult
 
 STATUS_STYLE = {PASS: "bold green", WARN: "bold yellow", FAIL: "bold red"}
 STATUS_WORD = {PASS: "pass", WARN: "warn", FAIL: "FAIL"}
+HEAT_BOUNDS = [level[0] for level in HEAT_LEVELS]
 
 
 def to_json(report: Report) -> str:
@@ -162,8 +163,12 @@ def heatmap_args(t: TensorResult) -> dict[str, Any] | None:
     heat = t.details.get("heatmap")
     if t.status != FAIL or not heat or len(t.shape) != 2 or min(t.shape) < 2:
         return None
+    grid = np.asarray(heat["grid"], dtype=np.float64)
+    checked = grid[np.isfinite(grid)]
+    if checked.size == 0 or len(set(np.digitize(checked, HEAT_BOUNDS).tolist())) == 1:
+        return None  # one colour everywhere: the message says it better than a picture
     return {
-        "grid": np.asarray(heat["grid"], dtype=np.float64),
+        "grid": grid,
         "title": f"{t.name}: where analytic and numeric disagree",
         "row_starts": heat["row_starts"],
         "col_starts": heat["col_starts"],
