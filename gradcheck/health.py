@@ -291,10 +291,22 @@ def _name_kind(name: str) -> str | None:
 
 
 @dataclass
+@dataclass(frozen=True)
+class _Alias:
+    """One name an array was given: where (which call of which function) and how good a name."""
+
+    priority: int
+    order: int
+    name: str
+    call: int  # serial number of the traced call (frame) that gave the name; -1 for the result
+    call_arrays: frozenset[int]  # ids of the arrays that call received as arguments
+
+
+@dataclass
 class _Entry:
     array: np.ndarray
     kind: str | None
-    names: list[tuple[int, int, str]] = field(default_factory=list)  # (priority, order, name)
+    names: list[_Alias] = field(default_factory=list)
     function: str = ""
     line: int = 0
     normalised: bool = False  # fed to (x - mu) / std: its scale is batch norm's business
@@ -331,6 +343,25 @@ _RESOLVERS: dict[str, Any] = {}
 _NAMES: dict[tuple[str, tuple[int | str | None, ...]], str] = {}
 
 
+def _argument_arrays(frame: types.FrameType) -> frozenset[int]:
+    """Ids of the arrays a call received (directly, or in a dict/list/tuple argument).
+
+    Two calls of the same function that share an argument array (the weights ``w1`` passed to
+    ``forward_prop`` once per example) compute the same layer for different data, and their
+    intermediates are pooled; calls sharing none (``layer(A, W[l], b[l])`` once per layer) are
+    different layers.
+    """
+    ids: set[int] = set()
+    for value in list(frame.f_locals.values()):
+        if isinstance(value, np.ndarray):
+            ids.add(id(value))
+        elif isinstance(value, dict):
+            ids.update(id(v) for v in list(dict.values(value))[:64] if isinstance(v, np.ndarray))
+        elif isinstance(value, (list, tuple)):
+            ids.update(id(v) for v in list(value)[:64] if isinstance(v, np.ndarray))
+    return frozenset(ids)
+
+
 class _ActivationPass(_TracedPass):
     """Collects the float arrays a forward pass makes, each with what made it and its best name."""
 
@@ -340,8 +371,32 @@ class _ActivationPass(_TracedPass):
         self._order = 0
         self._kinds: dict[int, list[str | None]] = {}
         self._normalised: dict[int, Any] = {}
+        self._calls: dict[types.FrameType, tuple[int, frozenset[int]]] = {}
+        self._calls_seen: list[int] = []
 
-    def _record(self, value: Any, name: str, kind: str | None, function: str, line: int) -> None:
+    def _call_of(self, frame: types.FrameType | None) -> tuple[int, frozenset[int]]:
+        """(serial, argument array ids) of a traced call, fixed at its first statement."""
+        if frame is None:
+            return -1, frozenset()
+        info = self._calls.get(frame)
+        if info is None:
+            info = self._calls[frame] = (len(self._calls_seen), _argument_arrays(frame))
+            self._calls_seen.append(info[0])
+        return info
+
+    def start(self, frame: types.FrameType, state: _FrameState, stmt: _Stmt) -> None:
+        if frame not in self._calls:
+            self._call_of(frame)
+
+    def _record(
+        self,
+        value: Any,
+        name: str,
+        kind: str | None,
+        function: str,
+        line: int,
+        frame: types.FrameType | None,
+    ) -> None:
         if not _is_float_array(value):
             return
         entry = self.entries.get(id(value))
@@ -350,20 +405,27 @@ class _ActivationPass(_TracedPass):
             entry = self.entries[id(value)] = _Entry(value, kind, function=function, line=line)
         elif entry.kind is None and kind is not None:
             entry.kind, entry.function, entry.line = kind, function, line
-        entry.names.append((_priority(name), self._order, name))
+        call, arrays = self._call_of(frame)
+        entry.names.append(_Alias(_priority(name), self._order, name, call, arrays))
 
     def _record_container(
-        self, value: Any, name: str, function: str, line: int, depth: int = 0
+        self,
+        value: Any,
+        name: str,
+        function: str,
+        line: int,
+        frame: types.FrameType | None,
+        depth: int = 0,
     ) -> None:
         if _is_float_array(value):
-            self._record(value, name, None, function, line)
+            self._record(value, name, None, function, line, frame)
         elif depth < 1 and isinstance(value, dict):
             for k, v in list(dict.items(value))[:256]:
                 if isinstance(k, (int, str)):
-                    self._record_container(v, f"{name}[{k!r}]", function, line, depth + 1)
+                    self._record_container(v, f"{name}[{k!r}]", function, line, frame, depth + 1)
         elif depth < 1 and isinstance(value, (list, tuple)):
             for i, v in enumerate(list(value)[:256]):
-                self._record_container(v, f"{name}[{i}]", function, line, depth + 1)
+                self._record_container(v, f"{name}[{i}]", function, line, frame, depth + 1)
 
     def _resolved(self, text: str, frame: types.FrameType) -> str:
         """``self.A[l]`` -> ``self.A[2]``: each subscript whose key reads as an int/str, by value.
@@ -444,14 +506,17 @@ class _ActivationPass(_TracedPass):
                             _classify(elts[j], code.co_name),
                             function,
                             stmt.lineno,
+                            frame,
                         )
                     continue
-                self._record(value, f"<{function}() return>", kind, function, stmt.lineno)
+                self._record(value, f"<{function}() return>", kind, function, stmt.lineno, frame)
                 continue
             if _is_float_array(value):
-                self._record(value, self._resolved(text, frame), kind, function, stmt.lineno)
+                self._record(value, self._resolved(text, frame), kind, function, stmt.lineno, frame)
             else:
-                self._record_container(value, self._resolved(text, frame), function, stmt.lineno)
+                self._record_container(
+                    value, self._resolved(text, frame), function, stmt.lineno, frame
+                )
 
     def returned(self, frame: types.FrameType, ret: Any) -> None:
         code = frame.f_code
@@ -462,9 +527,10 @@ class _ActivationPass(_TracedPass):
                 attrs = _instance_dict(value)
                 if attrs:
                     for attr, v in list(attrs.items()):
-                        self._record_container(v, f"self.{attr}", function, line)
+                        self._record_container(v, f"self.{attr}", function, line, frame)
             elif _is_float_array(value):
-                self._record(value, name, None, function, line)
+                self._record(value, name, None, function, line, frame)
+        self._calls.pop(frame, None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -497,6 +563,7 @@ class ActivationStats:
     units: int | None = None
     batch: int | None = None
     normalised: bool = False
+    calls: int = 1
 
     @property
     def dead_share(self) -> float | None:
@@ -567,10 +634,30 @@ def _sample(a: np.ndarray) -> np.ndarray:
     return flat
 
 
+def _merge(
+    arrays: list[np.ndarray], batch_axes: set[int] | None
+) -> tuple[np.ndarray, set[int] | None]:
+    """Arrays of one layer from several calls, joined along the batch axis (a new one for 1-D)."""
+    first = arrays[0]
+    if first.ndim == 1:
+        return np.stack(arrays, axis=1), {1}
+    if first.ndim == 2:
+        axes = batch_axes or {0, 1}
+        if len(axes) > 1:  # ambiguous: a single example is the axis of length 1, else rows
+            axes = {1} if first.shape[1] == 1 else {0} if first.shape[0] == 1 else {0}
+        axis = next(iter(axes))
+        return np.concatenate(arrays, axis=axis), {axis}
+    return np.concatenate(arrays, axis=0), batch_axes
+
+
 def _stats(
-    entry: _Entry, name: str, kind: str, batch_axes: set[int] | None
+    entries: list[_Entry], name: str, kind: str, batch_axes: set[int] | None
 ) -> ActivationStats | None:
-    a = entry.array
+    first = entries[0]
+    if len(entries) > 1:
+        a, batch_axes = _merge([e.array for e in entries], batch_axes)
+    else:
+        a = first.array
     with np.errstate(all="ignore"):
         flat = _sample(a)
         finite = flat if np.isfinite(flat.sum()) else flat[np.isfinite(flat)]
@@ -586,14 +673,8 @@ def _stats(
         elif kind == SIGMOID:
             if finite.min() < 0 or finite.max() > 1:
                 return None
-            sat = (
-                float(
-                    np.count_nonzero(
-                        (finite < SIGMOID_SATURATED) | (finite > 1 - SIGMOID_SATURATED)
-                    )
-                )
-                / finite.size
-            )
+            near = (finite < SIGMOID_SATURATED) | (finite > 1 - SIGMOID_SATURATED)
+            sat = float(np.count_nonzero(near)) / finite.size
             exact = int(np.count_nonzero((finite == 0.0) | (finite == 1.0)))
         else:
             sat, exact = 0.0, 0
@@ -607,9 +688,9 @@ def _stats(
         return ActivationStats(
             name=name,
             kind=kind,
-            shape=tuple(int(s) for s in a.shape),
-            function=entry.function,
-            line=entry.line,
+            shape=tuple(int(s) for s in first.array.shape),
+            function=first.function,
+            line=first.line,
             mean=float(finite.mean()),
             std=float(finite.std()),
             max_abs=float(absval.max()),
@@ -619,7 +700,8 @@ def _stats(
             dead_units=dead,
             units=units,
             batch=batch,
-            normalised=entry.normalised,
+            normalised=any(e.normalised for e in entries),
+            calls=len(entries),
         )
 
 
@@ -635,37 +717,57 @@ def trace_activations(
     """
     tracer = _ActivationPass(user_code)
     result = tracer.run(run)
-    tracer._record_container(result, "<result>", "", 0)
-    classified: list[tuple[int, _Entry, str, str]] = []
-    counts: dict[str, int] = {}
+    tracer._record_container(result, "<result>", "", 0, None)
+    found: list[tuple[int, _Entry, _Alias, str]] = []
     for entry in tracer.entries.values():
-        names = sorted(entry.names, key=lambda t: (-t[0], t[1]))
-        name = names[0][2] if names else "?"
+        if not entry.names:
+            continue
+        aliases = sorted(entry.names, key=lambda a: (-a.priority, a.order))
         kind = entry.kind
         if kind is None:
-            for _, _, n in names:
-                kind = _name_kind(n)
-                if kind:
-                    break
+            kind = next((k for k in (_name_kind(a.name) for a in aliases) if k), None)
         if kind is None:
             continue
-        if name.startswith("<") and name.endswith(" return>"):
-            name = name[1:-1]
-        elif name.startswith("<"):
-            name = name[1:-1]
-        counts[name] = counts.get(name, 0) + 1
-        first_seen = min(o for _, o, _ in entry.names)
-        classified.append((first_seen, entry, name, kind))
-    classified.sort(key=lambda t: t[0])
-    batch_axes = _batch_axes([tuple(e.array.shape) for _, e, _, _ in classified])
-    seen: dict[str, int] = {}
+        found.append((min(a.order for a in entry.names), entry, aliases[0], kind))
+    found.sort(key=lambda t: t[0])
+
+    # One layer = one name, computed in one call, or in several calls that shared their arguments
+    # (the same weights applied to one example at a time): those are pooled into one batch.
+    layers: dict[tuple[str, str], list[list[tuple[_Entry, _Alias]]]] = {}
+    for _, entry, alias, kind in found:
+        groups = layers.setdefault((alias.name, kind), [])
+        for group in groups:
+            head_entry, head = group[0]
+            if (
+                alias.call not in {a.call for _, a in group}
+                and alias.call_arrays & head.call_arrays
+                and entry.array.shape == head_entry.array.shape
+            ):
+                group.append((entry, alias))
+                break
+        else:
+            groups.append([(entry, alias)])
+    ordered = sorted(
+        (
+            (group[0][1].order, name, kind, group)
+            for (name, kind), gs in layers.items()
+            for group in gs
+        ),
+        key=lambda t: t[0],
+    )
+    singles = [g[0][0].array.shape for _, _, _, g in ordered if len(g) == 1]
+    batch_axes = _batch_axes([tuple(shape) for shape in singles])
+    per_name: dict[str, int] = {}
+    for _, name, _, _ in ordered:
+        per_name[name] = per_name.get(name, 0) + 1
+    numbered: dict[str, int] = {}
     out: list[ActivationStats] = []
-    for _, entry, name, kind in classified:
-        label = name
-        if counts[name] > 1:  # the same statement in a loop: number the passes
-            seen[name] = seen.get(name, 0) + 1
-            label = f"{name} #{seen[name]}"
-        st = _stats(entry, label, kind, batch_axes)
+    for _, name, kind, group in ordered:
+        label = name[1:-1] if name.startswith("<") else name
+        if per_name[name] > 1:  # the same statement in a loop over layers: number them
+            numbered[name] = numbered.get(name, 0) + 1
+            label = f"{label} #{numbered[name]}"
+        st = _stats([e for e, _ in group], label, kind, batch_axes)
         if st is not None:
             out.append(st)
     return out
@@ -680,6 +782,7 @@ def activation_warnings(stats: list[ActivationStats]) -> list[ReportWarning]:
     warnings: list[ReportWarning] = []
     for s in stats:
         where = s.name
+        label = f"{where} (pooled over {s.calls} calls)" if s.calls > 1 else where
         details = s.to_dict()
         if s.kind == PRE and s.share_large >= EXPLODING_SHARE and not s.normalised:
             warnings.append(
@@ -687,7 +790,7 @@ def activation_warnings(stats: list[ActivationStats]) -> list[ReportWarning]:
                     kind="exploding_activations",
                     where=where,
                     message=(
-                        f"{where}: {_pct(s.share_large)} of the pre-activations have |z| >= {EXPLODING_ABS:g} "
+                        f"{label}: {_pct(s.share_large)} of the pre-activations have |z| >= {EXPLODING_ABS:g} "
                         f"(max |z| {s.max_abs:.4g}, std {s.std:.3g}); values this large saturate tanh/sigmoid "
                         f"and overflow exp. {_FIX_SCALE}"
                     ),
@@ -701,7 +804,7 @@ def activation_warnings(stats: list[ActivationStats]) -> list[ReportWarning]:
                     kind="tanh_saturation",
                     where=where,
                     message=(
-                        f"{where}: {_pct(s.share_saturated)} of the tanh outputs have |a| > {TANH_SATURATED:g}"
+                        f"{label}: {_pct(s.share_saturated)} of the tanh outputs have |a| > {TANH_SATURATED:g}"
                         f"{exact}; saturated units pass almost no gradient (1 - a^2 ~ 0). {_FIX_SATURATION}"
                     ),
                     details=details,
@@ -719,7 +822,7 @@ def activation_warnings(stats: list[ActivationStats]) -> list[ReportWarning]:
                     kind="sigmoid_saturation",
                     where=where,
                     message=(
-                        f"{where}: {_pct(s.share_saturated)} of the sigmoid outputs are within "
+                        f"{label}: {_pct(s.share_saturated)} of the sigmoid outputs are within "
                         f"{SIGMOID_SATURATED:g} of 0 or 1{exact}; their gradient A(1 - A) is ~0. "
                         f"{_FIX_SATURATION}"
                     ),
@@ -732,7 +835,7 @@ def activation_warnings(stats: list[ActivationStats]) -> list[ReportWarning]:
                     kind="dead_relu",
                     where=where,
                     message=(
-                        f"{where}: {s.dead_units} of {s.units} ReLU units ({_pct(s.dead_share)}) never fire on "
+                        f"{label}: {s.dead_units} of {s.units} ReLU units ({_pct(s.dead_share)}) never fire on "
                         f"this batch of {s.batch}; they get no gradient and stop learning. {_FIX_DEAD}"
                     ),
                     details=details,

@@ -333,6 +333,64 @@ def test_seed_002_gets_exploding_saturation_and_initialisation_warnings() -> Non
     assert init[1].details["scale_ratio"] >= LARGE_INIT_RATIO
 
 
+def test_seed_002_one_example_at_a_time_is_pooled_over_the_calls() -> None:
+    # The user's loop calls forward_prop once per example with the same weights: one summary per
+    # layer, over all the examples, not one warning per call.
+    rng = np.random.default_rng(0)
+    w1, b1, w2, b2 = init_param(rng)
+    X = rng.integers(0, 17, (40, 64)).astype(float)
+
+    def loss() -> float:
+        total = 0.0
+        for x in X:
+            z1, a1, z2, a2 = forward_prop(w1, b1, w2, b2, x.reshape(-1, 1))
+            total += float(np.sum(a2**2))
+        return total
+
+    stats = trace_activations(loss)
+    assert [(s.name, s.kind, s.calls) for s in stats] == [
+        ("z1", "pre-activation", 40),
+        ("a1", "relu", 40),
+        ("z2", "pre-activation", 40),
+        ("a2", "tanh", 40),
+    ]
+    assert (
+        stats[1].batch == 40 and stats[1].units == 10
+    )  # now the ReLU can be judged over 40 examples
+    found = activation_health(loss)
+    assert kinds(found) == [
+        ("exploding_activations", "z1"),
+        ("exploding_activations", "z2"),
+        ("tanh_saturation", "a2"),
+    ]
+    assert found[0].message.startswith("z1 (pooled over 40 calls): 100% of the pre-activations")
+
+
+def layer(A: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    Z = W @ A + b
+    return np.maximum(0, Z)
+
+
+def test_a_helper_called_once_per_layer_keeps_the_layers_apart() -> None:
+    rng = np.random.default_rng(0)
+    Ws = [rng.standard_normal((16, 16)) * s for s in (0.35, 0.35, 40.0)]
+    X = rng.standard_normal((16, 32))
+
+    def forward() -> np.ndarray:
+        A = X
+        for W in Ws:
+            A = layer(A, W, np.zeros((16, 1)))
+        return A
+
+    stats = trace_activations(forward)
+    assert [(s.name, s.calls) for s in stats if s.kind == "pre-activation"] == [
+        ("Z #1", 1),
+        ("Z #2", 1),
+        ("Z #3", 1),
+    ]
+    assert kinds(activation_health(forward)) == [("exploding_activations", "Z #3")]
+
+
 # ----------------------------------------------------------------------------------------------
 # Unhealthy activations next to healthy ones
 
