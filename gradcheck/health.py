@@ -48,6 +48,7 @@ __all__ = [
     "EXPLODING_ABS",
     "EXPLODING_SHARE",
     "GRAD_NORM_SPREAD",
+    "INPUT_RMS_MAX",
     "LARGE_INIT_RATIO",
     "POSITIVE_INIT_MIN_SIZE",
     "SATURATION_SHARE",
@@ -57,6 +58,7 @@ __all__ = [
     "activation_health",
     "activation_warnings",
     "gradient_norm_health",
+    "input_health",
     "parameter_health",
     "trace_activations",
 ]
@@ -105,6 +107,11 @@ LARGE_INIT_RATIO = 3.0
 #: Warn when weight-gradient norms across layers span three orders of magnitude (1e3). Healthy
 #: networks, including the classic 0.01-scaled output layer, stay within about two.
 GRAD_NORM_SPREAD = 1e3
+
+#: Inputs are "unscaled" when their root-mean-square exceeds 5: standardised data has RMS 1 and
+#: pixels in [0, 1] about 0.5, while raw pixels (0..255), counts like 1..10 (seed 000) or digit
+#: intensities 0..16 (seed 002) are far above it.
+INPUT_RMS_MAX = 5.0
 
 #: Entries above this count are read through an evenly strided sample for percentiles/shares.
 _STATS_SAMPLE = 1_000_000
@@ -1108,4 +1115,38 @@ def gradient_norm_health(grads: Mapping[str, Any]) -> list[ReportWarning]:
                             details=details,
                         )
                     )
+    return out
+
+
+def input_health(inputs: Mapping[str, Any]) -> list[ReportWarning]:
+    """``unscaled_inputs`` for each input array whose RMS exceeds :data:`INPUT_RMS_MAX`.
+
+    Pass the network's inputs only (``X``), not labels: class indices 0..9 are not features.
+    """
+    out: list[ReportWarning] = []
+    for name, value in inputs.items():
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu" or value.size == 0:
+            continue
+        with np.errstate(all="ignore"):
+            a = np.asarray(value, dtype=float)
+            a = a[np.isfinite(a)]
+            if a.size == 0:
+                continue
+            rms = float(np.sqrt(np.mean(a * a)))
+            mean, low, high = float(a.mean()), float(a.min()), float(a.max())
+        if rms > INPUT_RMS_MAX:
+            out.append(
+                ReportWarning(
+                    kind="unscaled_inputs",
+                    where=str(name),
+                    message=(
+                        f"{name}: the inputs are unscaled (RMS {rms:.3g}, mean {mean:.3g}, range "
+                        f"{low:.3g}..{high:.3g}); large inputs make large pre-activations, saturate "
+                        f"tanh/sigmoid and make a learning rate hard to choose. Standardise each feature "
+                        f"with the training set's statistics: X = (X - mean) / std over the examples "
+                        f"(or divide pixels by 255)."
+                    ),
+                    details={"rms": rms, "mean": mean, "min": low, "max": high},
+                )
+            )
     return out

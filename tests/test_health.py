@@ -20,6 +20,7 @@ from gradcheck.health import (
     LARGE_INIT_RATIO,
     activation_health,
     gradient_norm_health,
+    input_health,
     parameter_health,
     trace_activations,
 )
@@ -560,3 +561,12 @@ def test_gradient_names_in_every_form_are_understood() -> None:
 def test_non_finite_gradients_are_left_to_the_numerics_report(bad: float) -> None:
     g = {"dW1": np.full((2, 2), bad), "dW2": np.ones((2, 2))}
     assert gradient_norm_health(g) == []
+
+
+def test_unscaled_inputs_are_named_and_standardised_ones_are_not() -> None:
+    seed000_X = np.array([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]])
+    found = input_health({"X": seed000_X})
+    assert kinds(found) == [("unscaled_inputs", "X")]
+    assert "RMS 6.2" in found[0].message and "X = (X - mean) / std" in found[0].message
+    rng = np.random.default_rng(0)
+    assert input_health({"X": rng.standard_normal((5, 100)), "pixels": rng.random((28, 28))}) == []
