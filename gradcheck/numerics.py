@@ -1257,9 +1257,9 @@ def _explain(
                         if sat is not None:
                             name, zeros, ones = sat
                             which = (
-                                f"{ones} entries are exactly 1.0"
+                                f"{_entries(ones)} exactly 1.0"
                                 if ones
-                                else f"{zeros} entries are exactly 0.0"
+                                else f"{_entries(zeros)} exactly 0.0"
                             )
                             return (
                                 cause
@@ -1279,9 +1279,9 @@ def _explain(
                         if sat is not None:
                             name, zeros, ones = sat
                             which = (
-                                f"{ones} entries of {name} are exactly 1.0"
+                                f"{_entries(ones, name)} exactly 1.0"
                                 if ones
-                                else f"{zeros} entries of {name} are exactly 0.0"
+                                else f"{_entries(zeros, name)} exactly 0.0"
                             )
                             return (
                                 cause
@@ -1307,7 +1307,7 @@ def _explain(
                     if a.dtype.kind in "fiu" and a.size and np.nanmin(a) < 0:
                         n_neg = int(np.count_nonzero(a < 0))
                         low = float(np.nanmin(a))
-                        cause = f"np.{role} got {n_neg} negative entries in {text} (min {low:.3g})"
+                        cause = f"np.{role} got {n_neg} negative {'entry' if n_neg == 1 else 'entries'} in {text} (min {low:.3g})"
                         if role == "sqrt":
                             scale = float(np.nanmax(np.abs(a))) if a.size else 0.0
                             if abs(low) <= 1e-6 * max(scale, 1e-300) or abs(low) < 1e-10:
@@ -1367,6 +1367,13 @@ def _explain(
                         )
             return "inf - inf, 0 * inf, or 0/0 produced NaN.", FIX_INF_ARITHMETIC, summaries
     return None, None, summaries
+
+
+def _entries(n: int, of: str | None = None) -> str:
+    """'1 entry is' / '3 entries of A are' -- counts read as sentences."""
+    noun = "entry" if n == 1 else "entries"
+    verb = "is" if n == 1 else "are"
+    return f"{n} {noun} of {of} {verb}" if of else f"{n} {noun} {verb}"
 
 
 def _exp_over_sum(stmt: _Stmt) -> bool:

@@ -259,7 +259,7 @@ def test_sqrt_of_a_variance_that_cancelled_below_zero_is_invalid_and_blames_roun
     nf = locate_nonfinite(lambda: layer_norm_naive(x), phase="forward")
     assert nf is not None
     assert nf.line == line_of("<- sqrt origin") and nf.variable == "std" and nf.kind == "invalid"
-    assert "np.sqrt got 1 negative entries in var" in (nf.cause or "")
+    assert "np.sqrt got 1 negative entry in var" in (nf.cause or "")
     assert "round-off" in (nf.cause or "")
     assert "np.sqrt(np.maximum(var, 0) + 1e-8)" in (nf.fix or "")
 
@@ -657,3 +657,22 @@ def test_keys_built_with_str_are_read_and_named() -> None:
     assert nf.details["index_values"] == {"l": 2}
     exp_arg = next(o for o in nf.operands if o.get("role") == "exp argument")
     assert exp_arg["expr"] == "cache['Z' + str(l)]" and exp_arg["max"] > 709
+
+
+def test_under_another_tracer_the_watch_keeps_events_unverified_and_leaves_the_tracer_alone() -> (
+    None
+):
+    def foreign(frame: Any, event: str, arg: Any) -> None:
+        return None
+
+    a, b = np.ones(3), np.array([1.0, 0.0, 2.0])
+    old = sys.gettrace()
+    sys.settrace(foreign)
+    try:
+        with np.errstate(all="ignore"), ErrorWatch() as watch:
+            caller_of_helper(a, b)
+        assert sys.gettrace() is foreign
+    finally:
+        sys.settrace(old)
+    assert watch.first is not None and watch.first.line == line_of("<- in helper")
+    assert watch.first.details["verified"] is False and watch.events[0].verdict is None
