@@ -21,7 +21,10 @@ warning; the tests hold that.
 
 from __future__ import annotations
 
+# Reading the user's objects must never raise into the user's code (see gradcheck.numerics).
+# ruff: noqa: BLE001
 import ast
+import itertools
 import math
 import re
 import types
@@ -36,8 +39,8 @@ from gradcheck.numerics import (
     _compile,
     _FrameState,
     _Getter,
-    _Stmt,
     _statement_values,
+    _Stmt,
     _TracedPass,
 )
 from gradcheck.result import ReportWarning
@@ -176,9 +179,12 @@ def _classify(node: ast.expr | None, function: str = "") -> str | None:
         return None
     if _is_matmul(node):
         return PRE
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
-        if _is_matmul(node.left) or _is_matmul(node.right):
-            return PRE
+    if (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, (ast.Add, ast.Sub))
+        and (_is_matmul(node.left) or _is_matmul(node.right))
+    ):
+        return PRE
     if isinstance(node, ast.Call):
         name = _callee(node.func) or ""
         args = node.args
@@ -205,26 +211,32 @@ def _classify(node: ast.expr | None, function: str = "") -> str | None:
             return RELU
         if any(_named_like(name, w) for w in ("conv", "affine", "linear", "dense")):
             return PRE
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-        # 1 / (1 + np.exp(-z))
-        if isinstance(node.left, ast.Constant) and node.left.value == 1:
-            den = node.right
-            if isinstance(den, ast.BinOp) and isinstance(den.op, ast.Add):
-                if any(
-                    isinstance(s, ast.Call) and _callee(s.func) == "exp"
-                    for s in (den.left, den.right)
-                ):
-                    return SIGMOID
+    if (  # 1 / (1 + np.exp(-z))
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Div)
+        and isinstance(node.left, ast.Constant)
+        and node.left.value == 1
+        and isinstance(node.right, ast.BinOp)
+        and isinstance(node.right.op, ast.Add)
+        and any(
+            isinstance(s, ast.Call) and _callee(s.func) == "exp"
+            for s in (node.right.left, node.right.right)
+        )
+    ):
+        return SIGMOID
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
         # z * (z > 0)
         for a, b in ((node.left, node.right), (node.right, node.left)):
             if (
-                isinstance(b, ast.Compare)
-                and len(b.comparators) == 1
-                and _is_zero(b.comparators[0])
+                (
+                    isinstance(b, ast.Compare)
+                    and len(b.comparators) == 1
+                    and _is_zero(b.comparators[0])
+                )
+                and isinstance(b.ops[0], (ast.Gt, ast.GtE))
+                and ast.dump(b.left) == ast.dump(a)
             ):
-                if isinstance(b.ops[0], (ast.Gt, ast.GtE)) and ast.dump(b.left) == ast.dump(a):
-                    return RELU
+                return RELU
     return None
 
 
@@ -651,7 +663,7 @@ def _merge(
     if first.ndim == 2:
         axes = batch_axes or {0, 1}
         if len(axes) > 1:  # ambiguous: a single example is the axis of length 1, else rows
-            axes = {1} if first.shape[1] == 1 else {0} if first.shape[0] == 1 else {0}
+            axes = {1} if first.shape[1] == 1 else {0}
         axis = next(iter(axes))
         return np.concatenate(arrays, axis=axis), {axis}
     return np.concatenate(arrays, axis=0), batch_axes
@@ -949,7 +961,7 @@ def _fan_ins(
         (lw for lw in weights if lw[1].ndim == 2 and lw[2] is not None), key=lambda t: t[2] or 0
     )
     out_in = in_out = 0
-    for (_, w1, _), (_, w2, _) in zip(two_d, two_d[1:]):
+    for (_, w1, _), (_, w2, _) in itertools.pairwise(two_d):
         out_in += w2.shape[1] == w1.shape[0]
         in_out += w2.shape[0] == w1.shape[1]
     if out_in > in_out:

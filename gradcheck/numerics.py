@@ -27,6 +27,9 @@ frame that just raised an event, to see whether that statement's result stayed f
 
 from __future__ import annotations
 
+# Reading the user's values must never raise into the user's code: the readers and the trace
+# functions catch every Exception on purpose and report "unreadable" instead.
+# ruff: noqa: BLE001
 import ast
 import builtins
 import contextlib
@@ -245,7 +248,8 @@ def user_code_for(
         target: Any = inspect.unwrap(getattr(fn, "__func__", fn))
         code = getattr(target, "__code__", None)
         if code is None and callable(target):
-            code = getattr(getattr(type(target), "__call__", None), "__code__", None)
+            call = inspect.getattr_static(type(target), "__call__", None)
+            code = getattr(call, "__code__", None)
         if code is not None:
             files.add(code.co_filename)
     return lambda filename: filename in files
@@ -552,9 +556,10 @@ def _compile(node: ast.AST, calls: bool = False) -> _Getter | None:
             b = right(loc, glob)
             if b is _FAIL or not (_is_plain(a) and _is_plain(b)):
                 return _FAIL
-            if isinstance(a, str) or isinstance(b, str):
-                if not (fn is operator.add and isinstance(a, str) and isinstance(b, str)):
-                    return _FAIL
+            if (isinstance(a, str) or isinstance(b, str)) and not (
+                fn is operator.add and isinstance(a, str) and isinstance(b, str)
+            ):
+                return _FAIL  # only 'W' + str(l); never str * int
             if is_pow and type(a) is int and type(b) is int and abs(b) > 64:
                 return _FAIL  # a huge Python integer power would hang, not explain
             try:
@@ -949,12 +954,13 @@ def _reload(node: ast.expr) -> ast.expr:
 
 def _collect_reads(node: ast.AST, out: list[ast.expr]) -> None:
     """The maximal readable leaves an expression reads: ``self.A[l]``, ``X``, ``params['W1']``."""
-    if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(
-        getattr(node, "ctx", None), ast.Load
+    if (
+        isinstance(node, (ast.Name, ast.Attribute, ast.Subscript))
+        and isinstance(getattr(node, "ctx", None), ast.Load)
+        and _compile(node) is not None
     ):
-        if _compile(node) is not None:
-            out.append(node)
-            return
+        out.append(node)
+        return
     if isinstance(node, ast.Call):
         if isinstance(node.func, ast.Attribute):
             _collect_reads(node.func.value, out)  # the receiver of a method call is data
@@ -1727,7 +1733,7 @@ class _OriginPass(_TracedPass):
                         k for k, v in frame.f_locals.items() if _is_numeric(v) and _has_nonfinite(v)
                     }
                     if state.known_bad:
-                        name = sorted(state.known_bad)[0]
+                        name = min(state.known_bad)
                         self._found(
                             frame,
                             stmt,
@@ -2011,7 +2017,7 @@ class _Pending:
 
 def _no_new_frames(frame: types.FrameType, event: str, arg: Any) -> None:
     """Global trace function while a verification is pending: trace no other frame."""
-    return None
+    return
 
 
 class ErrorWatch:
@@ -2094,7 +2100,7 @@ class ErrorWatch:
         if self._saved_err is not None:
             np.seterr(**self._saved_err)  # type: ignore[arg-type]
 
-    def __enter__(self) -> ErrorWatch:
+    def __enter__(self) -> ErrorWatch:  # noqa: PYI034 (typing.Self needs Python 3.11)
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -344,7 +344,7 @@ def test_seed_002_one_example_at_a_time_is_pooled_over_the_calls() -> None:
     def loss() -> float:
         total = 0.0
         for x in X:
-            z1, a1, z2, a2 = forward_prop(w1, b1, w2, b2, x.reshape(-1, 1))
+            _z1, _a1, _z2, a2 = forward_prop(w1, b1, w2, b2, x.reshape(-1, 1))
             total += float(np.sum(a2**2))
         return total
 
@@ -407,7 +407,7 @@ def test_unscaled_inputs_with_unit_normal_weights_explode() -> None:
 
 
 def test_a_sigmoid_output_rounded_to_exactly_one_is_named_with_its_log_hazard() -> None:
-    X, Y = binary_data()
+    X, _Y = binary_data()
     net = MLP([20, 8, 1], "relu", he)
     net.params["W2"] *= 200
     found = activation_health(lambda: net.forward(X))
@@ -417,7 +417,7 @@ def test_a_sigmoid_output_rounded_to_exactly_one_is_named_with_its_log_hazard() 
 
 
 def test_dead_relu_units_are_counted_over_the_batch() -> None:
-    X, Y = binary_data()
+    X, _Y = binary_data()
     net = MLP([20, 32, 1], "relu", he)
     net.params["b1"][:8] = -50.0  # a quarter of the units can never fire
     found = activation_health(lambda: net.forward(X))

@@ -485,7 +485,7 @@ def test_summarize_counts_exact_zeros_ones_and_non_finite() -> None:
 
 
 def test_user_code_is_this_file_not_numpy_or_gradcheck() -> None:
-    import gradcheck.numerics as numerics
+    from gradcheck import numerics
 
     assert is_user_file(str(HERE))
     assert not is_user_file(np.__file__)
@@ -521,7 +521,7 @@ def test_a_fixture_module_in_tmp_path_counts_as_user_code(tmp_path: Path) -> Non
 
 def test_code_without_source_falls_back_to_the_first_local_that_turns_non_finite() -> None:
     namespace: dict[str, Any] = {"np": np}
-    exec(
+    exec(  # noqa: S102 - code without a source file, the way a notebook or a generator makes it
         compile(
             "def f(a):\n    b = a * 2\n    c = np.log(b - 2)\n    return c.sum()\n",
             "<generated>",
