@@ -676,3 +676,51 @@ def test_under_another_tracer_the_watch_keeps_events_unverified_and_leaves_the_t
         sys.settrace(old)
     assert watch.first is not None and watch.first.line == line_of("<- in helper")
     assert watch.first.details["verified"] is False and watch.events[0].verdict is None
+
+
+class Sneaky:
+    """Every way an attribute read could run user code counts its calls."""
+
+    calls = 0
+
+    def __init__(self) -> None:
+        self.W = np.array([[1.0, -1.0]])
+        self.cache = Counting()
+
+    @property
+    def scale(self) -> float:
+        Sneaky.calls += 1
+        return 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        Sneaky.calls += 1
+        raise AttributeError(name)
+
+    def loss(self, x: np.ndarray) -> float:
+        self.cache["z"] = self.W @ x
+        out = np.log(self.cache["z"] * self.scale)  # <- sneaky
+        return float(out.sum())
+
+
+class Counting(dict):  # type: ignore[type-arg]
+    def __getitem__(self, key: Any) -> Any:
+        Sneaky.calls += 1
+        return super().__getitem__(key)
+
+    def __missing__(self, key: Any) -> Any:
+        Sneaky.calls += 1
+        raise KeyError(key)
+
+
+def test_reading_operands_never_runs_user_code() -> None:
+    model = Sneaky()
+    x = np.array([1.0, 0.5])
+    Sneaky.calls = 0
+    with np.errstate(all="ignore"):
+        model.loss(x)
+    plain_calls = Sneaky.calls
+    Sneaky.calls = 0
+    nf = locate_nonfinite(lambda: model.loss(x), phase="loss")
+    assert Sneaky.calls == plain_calls  # only the user's own reads, none of ours
+    assert nf is not None and nf.line == line_of("<- sneaky") and nf.kind == "divide"
+    assert {o["expr"] for o in nf.operands} >= {"self.cache['z']"}
