@@ -11,11 +11,13 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from gradcheck import adapters, diagnose
+import numpy as np
+
+from gradcheck import adapters, diagnose, health, numerics
 from gradcheck.engine import Options, run_check
 from gradcheck.errors import GradcheckError
 from gradcheck.model import Model
-from gradcheck.result import Report
+from gradcheck.result import NonFinite, Report
 
 
 def check(
@@ -101,6 +103,89 @@ def check_model(
 
 
 def explain(model: Model, report: Report) -> Report:
-    """Add what the numbers mean: patterns, the suspect layer, the origin of a NaN, health warnings."""
+    """Add what the numbers mean: the suspect layer, where a NaN came from, and health warnings.
+
+    Costs at most two traced passes of the user's code: one to locate a non-finite value (only when
+    the check met one) and one forward pass for activation health.
+    """
     layer, message = diagnose.suspect_layer(report.tensors)
-    return dataclasses.replace(report, suspect_layer=layer, suspect_message=message)
+    user_code = numerics.user_code_for(model.trace_targets) if model.trace_targets else None
+    extra_losses = 0
+    nonfinite = report.nonfinite
+    if nonfinite is not None:
+        located, calls = locate(model, nonfinite, user_code)
+        extra_losses += calls
+        nonfinite = located or nonfinite
+    warnings = list(report.warnings)
+    warnings += health.parameter_health(model.params)
+    warnings += health.input_health(inputs_of(model))
+    if nonfinite is None:
+        with np.errstate(all="ignore"):
+            warnings += health.activation_health(model.loss, user_code=user_code)
+        extra_losses += 1
+    stats = dataclasses.replace(
+        report.stats, loss_evaluations=report.stats.loss_evaluations + extra_losses
+    )
+    return dataclasses.replace(
+        report,
+        suspect_layer=layer,
+        suspect_message=message,
+        nonfinite=nonfinite,
+        warnings=tuple(warnings),
+        stats=stats,
+    )
+
+
+def locate(
+    model: Model, found: NonFinite, user_code: Callable[[str], bool] | None
+) -> tuple[NonFinite | None, int]:
+    """Re-run what produced the non-finite value once, traced, and name the statement that made it.
+
+    Returns the located origin (None when the traced pass could not name one) and how many loss
+    evaluations it cost.
+    """
+    if found.phase == "params":
+        return numerics.scan_inputs(model.params, phase="params"), 0
+    if found.phase == "grads":
+        return numerics.locate_nonfinite(model.grads, phase="grads", user_code=user_code), 0
+    if found.phase == "perturbation":
+        name, index, value = (
+            found.details["tensor"],
+            tuple(found.details["index"]),
+            found.details["value"],
+        )
+        arr = model.params[name]
+
+        def perturbed() -> object:
+            x0 = arr[index]
+            try:
+                arr[index] = value
+                return model.loss()
+            finally:
+                arr[index] = x0
+
+        located = numerics.locate_nonfinite(perturbed, phase="perturbation", user_code=user_code)
+        if located is not None:
+            note = f"with {name}{list(index)} moved to {value!r} by the finite difference: "
+            located = dataclasses.replace(located, message=note + located.message)
+        return located, 1
+    located = numerics.locate_nonfinite(model.loss, phase=found.phase, user_code=user_code)
+    if located is None or located.kind == "unknown":
+        located = numerics.scan_inputs(inputs_of(model, labels=True), phase="inputs") or located
+    return located, 1
+
+
+INPUT_NAMES = ("X", "x", "inputs", "A0", "A[0]", "cache['A0']")
+LABEL_NAMES = ("Y", "y", "labels", "targets")
+
+
+def inputs_of(model: Model, *, labels: bool = False) -> dict[str, np.ndarray]:
+    """The model's input arrays (and labels, if asked), from what the adapter says it owns."""
+    owned = model.owned_arrays() if model.owned_arrays is not None else {}
+    wanted = INPUT_NAMES + (LABEL_NAMES if labels else ())
+    found: dict[str, np.ndarray] = {}
+    for name, arr in owned.items():
+        # cache['A0'] is usually X itself: one array, one warning
+        if name in wanted and not any(np.shares_memory(arr, seen) for seen in found.values()):
+            found[name] = arr
+    return found

@@ -32,10 +32,20 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck import diagnose
+from gradcheck import diagnose, health
 from gradcheck.errors import CheckInterrupted, GradcheckError
 from gradcheck.model import Model, gradient_key_candidates
-from gradcheck.result import FAIL, PASS, WARN, Element, NonFinite, Report, Stats, TensorResult
+from gradcheck.result import (
+    FAIL,
+    PASS,
+    WARN,
+    Element,
+    NonFinite,
+    Report,
+    ReportWarning,
+    Stats,
+    TensorResult,
+)
 
 MODES = ("auto", "full", "sampled", "directional")
 
@@ -411,6 +421,7 @@ class _Checker:
         self.nonfinite: NonFinite | None = None
         self.nonfinite_probe: tuple[str, tuple[Any, ...], Any] | None = None
         self.needs_refresh = False  # a nudge called grads() away from the original point
+        self.warnings: list[ReportWarning] = []
         # name -> (flat indices, analytic, numeric, error bar) of the coordinates compared
         self.measured: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
 
@@ -729,6 +740,9 @@ class _Checker:
         matched: dict[str, tuple[str | None, Any]] = {
             n: match_gradient(n, grads, model.grad_keys) for n in names
         }
+        self.warnings = health.gradient_norm_health(
+            {n: raw for n, (key, raw) in matched.items() if key is not None}
+        )
         analytic_dtypes = [np.asarray(g).dtype for _, g in matched.values() if g is not None]
         self.precision = precision_of(
             self.calls.loss_dtype or np.float64,
@@ -1153,6 +1167,7 @@ class _Checker:
             nonfinite=self.nonfinite,
             loss=self.f0,
             source=self.model.source,
+            warnings=tuple(self.warnings),
         )
 
 

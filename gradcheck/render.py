@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gradcheck.heatmap import HEAT_LEVELS, heatmap_plain, heatmap_renderable
-from gradcheck.result import FAIL, PASS, WARN, NonFinite, Report, TensorResult
+from gradcheck.result import FAIL, PASS, WARN, NonFinite, Report, ReportWarning, TensorResult
 
 STATUS_STYLE = {PASS: "bold green", WARN: "bold yellow", FAIL: "bold red"}
 STATUS_WORD = {PASS: "pass", WARN: "warn", FAIL: "FAIL"}
@@ -158,6 +158,13 @@ def summary_text(report: Report) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def warning_text(w: ReportWarning) -> tuple[str, str]:
+    """('[kind] where: ', message), without repeating ``where`` when the message starts with it."""
+    if w.message.startswith(f"{w.where}:") or w.message.startswith(f"{w.where} "):
+        return f"[{w.kind}] ", w.message
+    return f"[{w.kind}] {w.where}: ", w.message
+
+
 def heatmap_args(t: TensorResult) -> dict[str, Any] | None:
     """Where the error sits in a failing matrix, when the engine drew the grid (rows and columns > 1)."""
     heat = t.details.get("heatmap")
@@ -244,7 +251,7 @@ def rich_report(report: Report, *, title: str | None = None) -> RenderableType:
     for w in report.warnings:
         parts.append(
             Text.assemble(
-                ("warning ", "bold yellow"), (f"[{w.kind}] {w.where}: ", "yellow"), w.message
+                ("warning ", "bold yellow"), (warning_text(w)[0], "yellow"), warning_text(w)[1]
             )
         )
     verdict_style = "bold green" if report.ok else "bold red"
@@ -299,6 +306,6 @@ def to_text(report: Report, *, title: str | None = None) -> str:
         if nf.fix:
             lines.append(f"  fix: {nf.fix}")
     for w in report.warnings:
-        lines.append(f"warning [{w.kind}] {w.where}: {w.message}")
+        lines.append("warning " + "".join(warning_text(w)))
     lines.append(("OK: " if report.ok else "NOT OK: ") + summary_text(report))
     return "\n".join(lines)

@@ -217,9 +217,9 @@ def test_stats_count_what_was_done() -> None:
     report = check(make_mlp((4, 5, 3)))
     n = sum(t.size for t in report.tensors)
     s = report.stats
-    # 2 per coordinate, the base point twice (determinism), 16 for the noise estimate, and one to
-    # leave the model's caches as found
-    assert s.loss_evaluations == 2 * n + 2 + 16 + 1
+    # 2 per coordinate, the base point twice (determinism), 16 for the noise estimate, one to
+    # leave the model's caches as found, and one traced forward pass for activation health
+    assert s.loss_evaluations == 2 * n + 2 + 16 + 1 + 1
     assert s.grad_evaluations == 1
     assert s.coordinates_checked == n
 
