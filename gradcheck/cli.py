@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from typing import Any, NoReturn
@@ -157,7 +158,14 @@ def check_command(
         )
         # Whatever the user's code prints while it runs goes to stderr: stdout carries the report
         # alone (with --json, exactly one JSON document).
-        with progress_bar(enabled=stderr.is_terminal) as update, redirect_stdout(sys.stderr):
+        # NumPy's RuntimeWarnings from the user's code are silenced: the report names the statement
+        # that made a NaN/Inf, with its operands, which says more than the warning.
+        with (
+            progress_bar(enabled=stderr.is_terminal) as update,
+            redirect_stdout(sys.stderr),
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("ignore", RuntimeWarning)
             report = check_model(model, options, progress=update)
     except GradcheckError as exc:
         fail_unusable(str(exc))

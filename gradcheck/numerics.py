@@ -1483,7 +1483,9 @@ def _describe(
         cause, fix, role_summaries = _explain(stmt, kind, loc, glob, variable)
         message = f"{_KIND_PHRASE.get(kind, kind)} at {where}: {subject} became {_describe_counts(counts)}."
         if cause:
-            message += " " + cause[0].upper() + cause[1:]
+            # Capitalise a sentence, but not a code name that opens it (np.exp, x.sum)
+            first = cause.split(" ", 1)[0]
+            message += " " + (cause if "." in first or "_" in first else cause[0].upper() + cause[1:])
     operands = operands[:MAX_OPERANDS]
     seen = {o.get("expr") for o in operands}
     for s in role_summaries:

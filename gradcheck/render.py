@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -134,7 +135,12 @@ def summary_text(report: Report) -> str:
     kinks = sum(t.kinks for t in tensors)
     parts: list[str] = []
     if report.nonfinite is not None:
-        parts.append("A non-finite value (NaN/Inf) was found: see below.")
+        nf = report.nonfinite
+        where = f" at {Path(nf.file).name}:{nf.line}" if nf.file and nf.line else ""
+        what = f" ({nf.variable})" if nf.variable else ""
+        parts.append(
+            f"A non-finite value (NaN/Inf, {nf.kind}) appeared during the {nf.phase}{where}{what}."
+        )
     if failed:
         names = ", ".join(t.name for t in failed)
         parts.append(f"{len(failed)} of {len(tensors)} tensors FAIL: {names}.")
@@ -213,9 +219,9 @@ def nonfinite_panel(nf: NonFinite) -> RenderableType:
                     background_color="default",
                 )
             )
-    for op in nf.operands:
-        parts.append(Text("  " + operand_text(op)))
-    if nf.cause:
+    for line in operand_lines(nf.operands):
+        parts.append(Text("  " + line))
+    if nf.cause and nf.cause[1:] not in nf.message:
         parts.append(Text.assemble(("cause: ", "bold"), nf.cause))
     if nf.fix:
         parts.append(Text.assemble(("fix:   ", "bold green"), nf.fix))
@@ -224,9 +230,38 @@ def nonfinite_panel(nf: NonFinite) -> RenderableType:
 
 
 def operand_text(op: dict[str, Any]) -> str:
-    name = op.get("name", "?")
-    bits = [f"{k}={v}" for k, v in op.items() if k != "name" and v is not None]
-    return f"{name}: " + ", ".join(bits)
+    """'scores (exp argument): (3, 4) float64, min -399.1, max 721.9, 5 negative'.
+
+    Counts are shown only when they say something (a zero count is left out).
+    """
+    name = op.get("expr") or op.get("name") or "?"
+    role = op.get("role")
+    head = f"{name} ({role})" if role and role != "operand" else name
+    if "shape" not in op:
+        return f"{head}: {op.get('type', 'not an array')}"
+    bits = [f"{shape_text(op['shape'])} {op.get('dtype', '')}".strip()]
+    if op.get("min") is not None:
+        bits.append(f"min {fmt(op['min'], 4)}, max {fmt(op['max'], 4)}")
+    labels = {
+        "zeros": "exactly 0",
+        "ones": "exactly 1.0",
+        "negatives": "negative",
+        "nan": "NaN",
+        "inf": "Inf",
+    }
+    bits += [f"{op[k]} {label}" for k, label in labels.items() if op.get(k)]
+    return f"{head}: " + ", ".join(bits)
+
+
+def operand_lines(ops: Iterable[dict[str, Any]]) -> list[str]:
+    """One line per distinct operand; an expression seen under several roles is shown once."""
+    seen: dict[str, dict[str, Any]] = {}
+    for op in ops:
+        key = str(op.get("expr"))
+        if key in seen and op.get("role") in (None, "operand"):
+            continue
+        seen[key] = op
+    return [operand_text(op) for op in seen.values()]
 
 
 def rich_report(report: Report, *, title: str | None = None) -> RenderableType:
@@ -299,9 +334,9 @@ def to_text(report: Report, *, title: str | None = None) -> str:
             )
             if nf.source_line:
                 lines.append(f"  > {nf.source_line.strip()}")
-        for op in nf.operands:
-            lines.append("    " + operand_text(op))
-        if nf.cause:
+        for line in operand_lines(nf.operands):
+            lines.append("    " + line)
+        if nf.cause and nf.cause[1:] not in nf.message:
             lines.append(f"  cause: {nf.cause}")
         if nf.fix:
             lines.append(f"  fix: {nf.fix}")
