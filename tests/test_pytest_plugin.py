@@ -250,9 +250,6 @@ def test_a_model_as_the_first_argument(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["gradcheck: 1 of 4 tensors FAIL: W2 (*"])
 
 
-@pytest.mark.skipif(
-    not hasattr(gc, "from_object"), reason="gradcheck.from_object not available yet"
-)
 def test_a_stateful_object(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(trio=TRIO)
     pytester.makepyfile("""
