@@ -6,6 +6,7 @@ Nothing here computes a verdict; everything shown is read from the :class:`Repor
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from gradcheck.diagnose import layer_of, order_tensors
 from gradcheck.heatmap import HEAT_LEVELS, heatmap_plain, heatmap_renderable
 from gradcheck.result import FAIL, PASS, WARN, NonFinite, Report, ReportWarning, TensorResult
 
@@ -103,6 +105,45 @@ def table_rows(report: Report) -> list[list[str]]:
             row.append(str(t.kinks) if t.kinks else "")
         rows.append([*row, pattern_text(t)])
     return rows
+
+
+def findings(report: Report) -> list[tuple[TensorResult, str | None]]:
+    """Tensors with their messages, nearest the output first: that is where a fix should start."""
+    ordered = order_tensors([t.name for t in report.tensors])
+    layers: list[str] = []
+    for name in ordered:
+        layer = layer_of(name) or name
+        if layer not in layers:
+            layers.append(layer)
+    position = {t.name: i for i, t in enumerate(report.tensors)}
+    ranked = sorted(
+        report.tensors,
+        key=lambda t: (-layers.index(layer_of(t.name) or t.name), position[t.name]),
+    )
+    return list(zip(ranked, messages(ranked)))
+
+
+def messages(tensors: Iterable[TensorResult]) -> list[str | None]:
+    """Each tensor's message, shortened when an earlier tensor told the same story.
+
+    Four tensors of a saturated network fail for one reason; the reading is printed in full once,
+    and later tensors whose message differs only in its numbers get their first sentence and a
+    pointer back.
+    """
+    told: dict[str, str] = {}
+    out: list[str | None] = []
+    for t in tensors:
+        if t.status == PASS or not t.message:
+            out.append(t.message)
+            continue
+        shape_of_story = re.sub(r"[-+]?[\d.]+(e[-+]?\d+)?", "#", t.message.replace(t.name, "@"))
+        if shape_of_story in told:
+            first = t.message.split(". ", 1)[0].rstrip(".")
+            out.append(f"{first}. Same reading as {told[shape_of_story]} (above).")
+        else:
+            told[shape_of_story] = t.name
+            out.append(t.message)
+    return out
 
 
 def finding_head(t: TensorResult) -> str:
@@ -273,11 +314,11 @@ def rich_report(report: Report, *, title: str | None = None) -> RenderableType:
     parts.append(Text(mode_text(report), style="dim"))
     if report.tensors:
         parts.append(tensor_table(report))
-    for t in report.tensors:
+    for t, message in findings(report):
         if t.status != PASS:
             parts.append(Text(finding_head(t), style=STATUS_STYLE[t.status]))
-            if t.message:
-                parts.append(Text("  " + t.message))
+            if message:
+                parts.append(Text("  " + message))
         heat = heatmap_args(t)
         if heat is not None:
             parts.append(heatmap_renderable(**heat))
@@ -317,11 +358,11 @@ def to_text(report: Report, *, title: str | None = None) -> str:
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for r in rows:
             lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
-    for t in report.tensors:
+    for t, message in findings(report):
         if t.status != PASS:
             lines.append(finding_head(t))
-            if t.message:
-                lines.append(f"  {t.message}")
+            if message:
+                lines.append(f"  {message}")
         heat = heatmap_args(t)
         if heat is not None:
             lines.append(heatmap_plain(**heat))
