@@ -695,14 +695,11 @@ class _Checker:
             arr = model.params[name]
             if not np.all(np.isfinite(arr)):
                 bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-                self.nonfinite = NonFinite(
-                    phase="params",
-                    file=None,
-                    line=None,
-                    function=None,
+                self.nonfinite = found_nonfinite(
+                    "params",
+                    f"parameter {name} already holds {bad} non-finite value(s) before any code ran",
                     variable=name,
                     kind="input",
-                    message=f"parameter {name} already holds {bad} non-finite value(s) before any code ran",
                 )
                 return self.report((), start, mode="none")
 
@@ -713,14 +710,9 @@ class _Checker:
         t_loss = time.perf_counter() - t0
         before.check_unchanged(model.params, "the loss")
         if not math.isfinite(self.f0):
-            self.nonfinite = NonFinite(
-                phase="loss",
-                file=None,
-                line=None,
-                function=None,
-                variable=None,
-                kind="unknown",
-                message=f"the loss is {self.f0} at the given parameters",
+            self.nonfinite = found_nonfinite(
+                "loss",
+                f"the loss is {self.f0} at the given parameters",
             )
             return self.report((), start, mode="none")
 
@@ -823,14 +815,10 @@ class _Checker:
         self.evaluate()
         if self.nonfinite is None and self.nonfinite_probe is not None:
             name, index, value = self.nonfinite_probe
-            self.nonfinite = NonFinite(
-                phase="perturbation",
-                file=None,
-                line=None,
-                function=None,
+            self.nonfinite = found_nonfinite(
+                "perturbation",
+                f"the loss became non-finite when {name}{list(index)} was moved to {float(value)!r}",
                 variable=name,
-                kind="unknown",
-                message=f"the loss became non-finite when {name}{list(index)} was moved to {float(value)!r}",
                 details={"tensor": name, "index": list(index), "value": float(value)},
             )
         return self.report(
@@ -878,14 +866,10 @@ class _Checker:
             if not np.all(np.isfinite(analytic_full)):
                 bad = int(analytic_full.size - np.count_nonzero(np.isfinite(analytic_full)))
                 if self.nonfinite is None:
-                    self.nonfinite = NonFinite(
-                        phase="grads",
-                        file=None,
-                        line=None,
-                        function=None,
+                    self.nonfinite = found_nonfinite(
+                        "grads",
+                        f"the analytic gradient {key} holds {bad} non-finite value(s)",
                         variable=key,
-                        kind="unknown",
-                        message=f"the analytic gradient {key} holds {bad} non-finite value(s)",
                     )
                 results.append(
                     fail_result(
@@ -1198,6 +1182,27 @@ def stratified_sample(size: int, k: int, rng: np.random.Generator) -> np.ndarray
     edges = np.linspace(0, size, k + 1).astype(np.int64)
     return np.array(
         [int(rng.integers(lo, hi)) for lo, hi in itertools.pairwise(edges)], dtype=np.int64
+    )
+
+
+def found_nonfinite(
+    phase: str,
+    message: str,
+    *,
+    variable: str | None = None,
+    kind: str = "unknown",
+    details: dict[str, Any] | None = None,
+) -> NonFinite:
+    """What the engine knows of a NaN/Inf it met; `api.explain` then traces it to its origin."""
+    return NonFinite(
+        phase=phase,
+        file=None,
+        line=None,
+        function=None,
+        variable=variable,
+        kind=kind,
+        message=message,
+        details=details or {},
     )
 
 
