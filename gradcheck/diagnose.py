@@ -380,12 +380,16 @@ def suspect_layer(results: Sequence[TensorResult]) -> tuple[str | None, str | No
 
 
 def _fmt(x: float) -> str:
-    """A number for a message: 4 significant digits, no trailing noise."""
+    """A number for a message: 4 significant digits, more when needed to tell it from +-1
+    (a factor of 1.00002 must not read as 1)."""
     if x == 0:
         return "0"
     if abs(x) >= 1e5 or abs(x) < 1e-3:
         return f"{x:.3g}"
-    text = f"{x:.4g}"
+    for digits in (4, 6, 8, 10):
+        text = f"{x:.{digits}g}"
+        if abs(float(text)) != 1.0 or abs(x) == 1.0:
+            return text
     return text
 
 

@@ -442,6 +442,7 @@ def test_a_borderline_real_error_stays_a_warning_and_the_taylor_test_calls_it_wr
     assert report.ok  # warnings do not fail a check
     assert w1.details["taylor_verdict"] == "wrong"
     assert "not t^2" in (w1.message or "")
+    assert "so this is a real error, not round-off" in (w1.message or "")
 
 
 def test_a_failing_tensor_carries_the_taylor_evidence() -> None:
