@@ -7,6 +7,10 @@ from gradcheck.errors import GradcheckError, NonFiniteError
 from gradcheck.model import Model
 from gradcheck.result import Element, NonFinite, Report, ReportWarning, Stats, TensorResult
 
+# The module gradcheck.watch and the decorator share a name: this binding makes ``gradcheck.watch``
+# the decorator (the module stays importable as ``from gradcheck.watch import ...``).
+from gradcheck.watch import watch
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -24,4 +28,5 @@ __all__ = [
     "check",
     "from_object",
     "make_model",
+    "watch",
 ]

@@ -196,3 +196,112 @@ def show(report: Any, *, as_json: bool, title: str) -> None:
         click.echo(to_json(report))
     else:
         print_report(report, stdout, title=title)
+
+
+@main.command("watch")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option(
+    "--steps", type=click.IntRange(min=1), required=True, metavar="N", help="Training steps to run."
+)
+@click.option(
+    "--lr",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="LR",
+    help="Learning rate of plain gradient descent; with the file's train_step(), it is set on the "
+    "learning-rate attribute train_step reads (learning_rate, lr, alpha, eta, ...).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON document on stdout.")
+@click.option(
+    "--every",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    metavar="K",
+    help="Health readings (norms, update/weight ratios) every K steps.",
+)
+@click.option(
+    "--check-every",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="K",
+    help="Also check the gradients every K steps (one check before training is always made).",
+)
+@click.option(
+    "--trace-every",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="K",
+    help="Trace the forward pass every K steps (saturation, dead units); default: first and last.",
+)
+@click.option("--no-check", is_flag=True, help="Skip the gradient check before training.")
+@click.option(
+    "--keep-going", is_flag=True, help="Go on after the first NaN/Inf and report later origins too."
+)
+@click.option(
+    "--gradient-descent",
+    "plain",
+    is_flag=True,
+    help="Ignore the file's train_step() and run plain gradient descent at --lr.",
+)
+@model_selection
+def watch_command(
+    file: str,
+    steps: int,
+    lr: float | None,
+    as_json: bool,
+    every: int,
+    check_every: int | None,
+    trace_every: int | None,
+    no_check: bool,
+    keep_going: bool,
+    plain: bool,
+    object_name: str | None,
+    forward: str | None,
+    cost: str | None,
+    backward: str | None,
+) -> None:
+    """Train the model in FILE for N steps, watching every step for NaN/Inf and for bad health."""
+    from gradcheck import loader
+    from gradcheck.render_watch import print_summary, training_progress
+    from gradcheck.render_watch import to_json as watch_json
+    from gradcheck.watch import WatchOptions, watch_file
+
+    try:
+        options = WatchOptions(
+            keep_going=keep_going, every=every, check_every=check_every, trace_every=trace_every
+        )
+        with (
+            training_progress(stderr, enabled=stderr.is_terminal) as update,
+            redirect_stdout(sys.stderr),
+        ):
+            summary = watch_file(
+                file,
+                steps=steps,
+                lr=lr,
+                object_name=object_name,
+                forward=forward,
+                cost=cost,
+                backward=backward,
+                use_train_step=not plain,
+                options=options,
+                check=not no_check,
+                progress=update,
+            )
+    except GradcheckError as exc:
+        fail_unusable(str(exc))
+    except KeyboardInterrupt:
+        stderr.print("[bold red]gradcheck:[/] interrupted before training started.")
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # noqa: BLE001 - an exception raised inside the user's code
+        stderr.print(loader.user_traceback(exc), markup=False, highlight=False, soft_wrap=True)
+        fail_unusable(
+            f"your code raised {type(exc).__name__} while gradcheck ran it (traceback above)"
+        )
+    if as_json:
+        click.echo(watch_json(summary))
+    else:
+        print_summary(summary, stdout, title=file)
+    if summary.interrupted:
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(EXIT_OK if summary.ok else EXIT_FAIL)
