@@ -11,7 +11,7 @@ module watches the training itself, at a price that fits inside every step:
   between calls, so the statement that *made* the first non-finite value is known even when it ran
   outside the decorated function (in forward, before backward). It costs nothing until NumPy reports
   an error.
-* Health readings every :attr:`WatchOptions.every` calls (default 10): per tensor the norm, the gradient
+* Health readings every :attr:`WatchOptions.every` calls (default 100): per tensor the norm, the gradient
   norm and the update/weight ratio ``||W_now - W_before|| / ||W_before||`` over one step, plus the cost
   of every call when the call returns it or stores it. :func:`training_health` turns these series into
   warnings (cost rising, oscillating, stalled; update ratios far from 1e-3; weights or gradients
@@ -40,6 +40,7 @@ import sys
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
@@ -92,6 +93,7 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+_T = TypeVar("_T")
 
 # --------------------------------------------------------------------------------------------------
 # Thresholds
@@ -154,6 +156,7 @@ LEARNING_RATE_NAMES = (
 
 #: Attributes where a method that returns None may have stored this step's cost.
 STORED_COST_NAMES = ("cost", "loss", "J", "total_cost", "total_loss", "cost_", "loss_", "_cost")
+_STORED_COST_SET = frozenset(STORED_COST_NAMES)
 
 _FIX_LR_HIGH = (
     "Lower the learning rate (try a tenth of it) until the update/weight ratio is about 1e-3, and scale "
@@ -198,7 +201,10 @@ class WatchOptions:
         report every further statement that makes one. Without it, the watch ends at the first one
         (NumPy's settings are restored and later calls run unwatched, at no cost).
     every
-        health readings (norms, gradient norms, update/weight ratios) every this many calls.
+        health readings (norms, gradient norms, update/weight ratios) every this many calls. A
+        reading costs about as much as half a small MLP's step, twice (a few vector norms and a copy
+        of the weights per tensor; the ratio needs the weights one step later), so 100 keeps it
+        near 1% of the run; the ratio and the norms drift slowly enough for that.
     check_every
         run a gradient check every this many calls (needs a model: ``model=``, or the object of a
         decorated method as :func:`gradcheck.from_object` finds it).
@@ -210,7 +216,7 @@ class WatchOptions:
 
     warn: bool = False
     keep_going: bool = False
-    every: int = 10
+    every: int = 100
     check_every: int | None = None
     trace_every: int | None = None
     summary: bool = False
@@ -406,6 +412,78 @@ def _nonfinite(v: np.ndarray) -> bool:
     return not bool(np.isfinite(v).all())
 
 
+_NO_KEY: Any = object()
+
+#: Arrays tested per call between full tests, plus one in sixteen (see :meth:`Watch._test`).
+SENTINELS = 1
+
+
+def _result_arrays(result: Any) -> list[np.ndarray]:
+    """The float arrays of a returned value (an array, a dict, a tuple/list of arrays or dicts)."""
+    if type(result) is dict:
+        return [v for v in result.values() if type(v) is np.ndarray and v.dtype.kind in "fc"]
+    if type(result) is np.ndarray:
+        return [result] if result.dtype.kind in "fc" else []
+    if isinstance(result, Mapping):
+        values: Iterable[Any] = result.values()
+    elif isinstance(result, (tuple, list)):
+        values = []
+        for v in result:
+            if isinstance(v, Mapping):
+                values.extend(v.values())
+            else:
+                values.append(v)
+    else:
+        return []
+    return [v for v in values if type(v) is np.ndarray and v.dtype.kind in "fc"]
+
+
+def _any_nonfinite(arrays: list[np.ndarray]) -> bool:
+    """One reduction per array and one finiteness test in all: NaN and Inf survive the sum."""
+    total = 0.0
+    for a in arrays:
+        if a.size:
+            total += np.add.reduce(a, axis=None)
+    if math.isfinite(total):
+        return False
+    return any(_nonfinite(a) for a in arrays)  # a real NaN/Inf, or finite sums that overflowed
+
+
+def _object_locations(obj: Any) -> list[tuple[str, str, Any]]:
+    """Where ``self``'s float arrays live: (name, attribute, key or _NO_KEY), as _object_arrays."""
+    try:
+        attrs = object.__getattribute__(obj, "__dict__")
+    except AttributeError:
+        return []
+    out: list[tuple[str, str, Any]] = []
+    for attr, value in list(attrs.items()):
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind in "fc":
+                out.append((attr, attr, _NO_KEY))
+        elif isinstance(value, dict):
+            for key, item in list(value.items())[:256]:
+                if isinstance(item, np.ndarray) and item.dtype.kind in "fc":
+                    out.append((f"{attr}[{key!r}]", attr, key))
+        elif isinstance(value, list) and len(value) <= 256:
+            for i, item in enumerate(value):
+                if isinstance(item, np.ndarray) and item.dtype.kind in "fc":
+                    out.append((f"{attr}[{i}]", attr, i))
+    return out
+
+
+class _WeakValues:
+    """name -> array, without keeping the arrays alive (``get`` answers None once one is freed)."""
+
+    __slots__ = ("_refs",)
+
+    def __init__(self, items: Iterable[tuple[str, np.ndarray]]) -> None:
+        self._refs = {name: weakref.ref(v) for name, v in items}
+
+    def get(self, name: str) -> np.ndarray | None:
+        ref = self._refs.get(name)
+        return ref() if ref is not None else None
+
+
 def _object_arrays(obj: Any) -> dict[str, np.ndarray]:
     """``self``'s float arrays: attributes and the values of dict/list attributes, one level deep.
 
@@ -503,6 +581,11 @@ def is_weight_name(name: str) -> bool:
 
 def _scalar_cost(value: Any) -> float | None:
     """A float when ``value`` is one real number (a Python/NumPy float or a size-1 float array)."""
+    t = type(value)
+    if t is dict or t is tuple or value is None:
+        return None  # the usual results, answered without the isinstance chain below
+    if t is float:
+        return value  # type: ignore[no-any-return]
     if isinstance(value, bool):
         return None
     if isinstance(value, (float, np.floating)):
@@ -513,6 +596,11 @@ def _scalar_cost(value: Any) -> float | None:
 
 
 def _cost_from_result(result: Any) -> float | None:
+    if type(result) is dict:
+        for key in ("cost", "loss", "J"):
+            if key in result:
+                return _scalar_cost(result[key])
+        return None
     cost = _scalar_cost(result)
     if cost is not None:
         return cost
@@ -545,6 +633,19 @@ def _cache_like(name: str) -> bool:
     )
 
 
+_DATA = re.compile(r"^(X|x|Y|y|inputs?|labels?|targets?|data)(_\w+)?$")
+
+
+def _input_rank(name: str) -> int:
+    """0 for data, 1 for parameters, 2 for gradients and forward caches."""
+    base, _ = _token(name)
+    if _DATA.match(base):
+        return 0
+    if _cache_like(name) or re.match(r"^d_?[A-Za-z]", base) or _container(name) in _GRAD_CONTAINERS:
+        return 2
+    return 1
+
+
 def _first_parameter(fn: Callable[..., Any]) -> str | None:
     try:
         params = list(inspect.signature(fn).parameters.values())
@@ -574,8 +675,8 @@ class _Series:
 
 
 def _norm(a: np.ndarray) -> float:
-    flat = a.reshape(-1)
-    return float(math.sqrt(abs(float(np.vdot(flat, flat)))))
+    """The Frobenius norm in one BLAS call (vdot flattens; abs() for complex arrays)."""
+    return math.sqrt(abs(float(np.vdot(a, a))))
 
 
 class Watch:
@@ -602,6 +703,7 @@ class Watch:
         params: Mapping[str, np.ndarray] | Callable[[], Mapping[str, np.ndarray]] | None = None,
         state: Any = None,
         returned: tuple[str | None, ...] | None = None,
+        function: Callable[..., Any] | None = None,
         method: bool = False,
         loss_fallback: Callable[[], Any] | None = None,
         quiet: bool = False,
@@ -626,6 +728,7 @@ class Watch:
         self._params = params
         self._state = state
         self._returned = returned
+        self._function = function
         self._method = method
         self._loss_fallback = loss_fallback
         self._cost_found = False
@@ -635,10 +738,15 @@ class Watch:
         self._snapshot: dict[str, np.ndarray] = {}
         self._snapshot_pending = False
         self._param_names: dict[str, str] | None = None  # param name -> gradient name
+        self._arg_params: dict[str, tuple[int, Any]] | None = None  # param -> (argument, key)
         self._last_grads: dict[str, np.ndarray] = {}
         self._stored_cost_id: int | None = None
-        self._events_at_scan = 0
-        self._last_full_scan = 0
+        self._events_at_test = 0
+        self._last_full = 0
+        self._cursor = 0
+        self._locations: list[tuple[str, str, Any]] = []
+        self._moving: list[tuple[str, str, Any]] = []  # locations whose array was replaced lately
+        self._seen_at_full: _WeakValues = _WeakValues(())
         self._seconds = 0.0
         self._started: float | None = None
         self._thread: int | None = None
@@ -721,10 +829,10 @@ class Watch:
         """Run ``fn(*args, **kwargs)`` as watched step ``self.step + 1``."""
         if self.done or self._own_calls:
             return fn(*args, **kwargs)
-        if not self.errors.armed:
+        errors = self.errors
+        if not errors.armed:
             self.start()
         step = self.step = self.step + 1
-        errors = self.errors
         errors.step = step
         state = self._state
         if state is None and self._method and args:
@@ -732,7 +840,6 @@ class Watch:
         pre_cost: float | None = None
         if self._loss is not None or (self._loss_fallback is not None and not self._cost_found):
             pre_cost = self._read_loss(state)
-        before = _object_arrays(state) if state is not None else None
         try:
             result = fn(*args, **kwargs)
         except FloatingPointError as exc:
@@ -747,7 +854,7 @@ class Watch:
             self.stop()
             raise
         errors.step = step + 1  # what runs between this call and the next belongs to the next step
-        self._after(step, result, state, before, args, pre_cost)
+        self._after(step, result, state, args, pre_cost)
         return result
 
     @contextlib.contextmanager
@@ -780,61 +887,122 @@ class Watch:
         return _scalar_cost(value)
 
     def _after(
-        self,
-        step: int,
-        result: Any,
-        state: Any,
-        before: dict[str, np.ndarray] | None,
-        args: tuple[Any, ...],
-        pre_cost: float | None,
+        self, step: int, result: Any, state: Any, args: tuple[Any, ...], pre_cost: float | None
     ) -> None:
         errors = self.errors
-        produced: dict[str, np.ndarray] = {}
-        with np.errstate(all="ignore"):
-            bad = None
-            if result is not None:
-                produced = self._named_result(result)
-                bad = next((n for n, a in produced.items() if _nonfinite(a)), None)
-                scalar = _scalar_cost(result)
-                if bad is None and scalar is not None and not math.isfinite(scalar):
-                    bad = "<return>"
-            if state is not None and before is not None:
-                after = _object_arrays(state)
-                full = (
-                    step == 1
-                    or errors.n_events != self._events_at_scan
-                    or step - self._last_full_scan >= FULL_SCAN_EVERY
-                )
-                if full:
-                    self._last_full_scan = step
-                candidates = (
-                    after if full else {n: a for n, a in after.items() if before.get(n) is not a}
-                )
-                if bad is None:
-                    bad = next((n for n, a in candidates.items() if _nonfinite(a)), None)
-                if result is None:
-                    produced = after
-            self._events_at_scan = errors.n_events
+        reading = self._snapshot_pending or (step - 1) % self.options.every == 0
+        full = (
+            step == 1
+            or errors.n_events != self._events_at_test
+            or step - self._last_full >= FULL_SCAN_EVERY
+        )
+        if full:
+            self._last_full = step
+        # The watch's own reductions must not reach the program's error handling: a finite sum
+        # that overflows is the watch's business (ErrorWatch ignores events while it is busy).
+        errors._busy = True
+        try:
+            bad = self._test(result, state, full)
+        finally:
+            errors._busy = False
+        self._events_at_test = errors.n_events
         cost = None if self._loss is not None else self._read_cost(result, state)
         if cost is not None:
             self._cost_found = True
         self.costs.append(cost if cost is not None else pre_cost)
         if bad is not None:
-            self._on_nonfinite(step, bad, produced, state, before, args)
+            self._on_nonfinite(step, bad, result, state, args)
             if self.done:
                 return
         elif errors.first is not None:
             # A statement made an Inf/NaN that never reached what the call produced (a -inf mask,
             # a log(0) of a value that was then discarded): not an origin of anything yet.
             errors.first = None
-        every = self.options.every
-        if self._snapshot_pending or (step - 1) % every == 0:
-            self._read_health(step, produced, state, args)
+        if reading:
+            self._read_health(step, result, state, args)
         opts = self.options
         if opts.check_every and step % opts.check_every == 0:
             self.check_gradients(step, state)
         if opts.trace_every and step % opts.trace_every == 0:
             self.trace(step, state)
+
+    def _test(self, result: Any, state: Any, full: bool) -> str | None:
+        """The name of a non-finite array in what the call produced, or None.
+
+        A full test reads every array. Otherwise a rotating share of them (:data:`SENTINELS` plus
+        one in sixteen): a NaN that NumPy made is always caught by a full test (NumPy reported it, and
+        an event makes the next test full); a NaN made silently (data, the program's own
+        errstate='ignore') spreads through backprop into nearly every gradient, so any share sees it
+        on the same step, and the rotation reaches every array within a few calls.
+        """
+        if result is not None:
+            if type(result) is dict:  # the usual gradient dict: pick the share before filtering
+                values = list(result.values())
+                arrays = [
+                    v
+                    for v in (values if full else self._share(values, False))
+                    if type(v) is np.ndarray and v.dtype.kind in "fc"
+                ]
+            else:
+                scalar = _scalar_cost(result)
+                if scalar is not None:
+                    return None if math.isfinite(scalar) else "<return>"
+                arrays = self._share(_result_arrays(result), full)
+            if arrays and _any_nonfinite(arrays):
+                named = self._named_result(result)
+                return next((n for n, a in named.items() if _nonfinite(a)), "<return>")
+            return None
+        if state is None:
+            return None
+        try:
+            attrs = object.__getattribute__(state, "__dict__")
+            if full or not self._locations:
+                picked = self._read_all(state, attrs)
+            else:
+                picked = [
+                    (name, attrs[attr] if key is _NO_KEY else attrs[attr][key])
+                    for name, attr, key in self._share(self._moving, False)
+                ]
+        except (AttributeError, KeyError, IndexError, TypeError):
+            self._locations = []  # the object changed shape: re-read it in full next time
+            return None
+        arrays = [v for _, v in picked if type(v) is np.ndarray]
+        if not _any_nonfinite(arrays):
+            return None
+        return next((name for name, v in picked if type(v) is np.ndarray and _nonfinite(v)), None)
+
+    def _read_all(self, state: Any, attrs: dict[str, Any]) -> list[tuple[str, Any]]:
+        """Every array of the object, for a full test; and which of them move between full tests.
+
+        The inputs, and parameters updated in place, are the same objects call after call: only
+        full tests read them. Between full tests the rotation covers the arrays that were new
+        objects since the previous full test (what the steps compute): a large ``self.X`` is not
+        summed again and again, and an array changed in place without a NumPy error can only carry
+        a NaN that was already somewhere else.
+        """
+        self._locations = _object_locations(state)
+        picked = [
+            (name, attrs[attr] if key is _NO_KEY else attrs[attr][key])
+            for name, attr, key in self._locations
+        ]
+        previous = self._seen_at_full
+        moving = [
+            loc for loc, (name, v) in zip(self._locations, picked) if previous.get(name) is not v
+        ]
+        self._moving = moving or self._locations
+        # Weak references: holding the old arrays alive would double the memory of a big cache.
+        self._seen_at_full = _WeakValues((name, v) for name, v in picked if type(v) is np.ndarray)
+        return picked
+
+    def _share(self, items: list[_T], full: bool) -> list[_T]:
+        n = len(items)
+        k = SENTINELS + n // 16
+        if full or n <= k:
+            return items
+        start = self._cursor % n
+        self._cursor = start + k
+        chosen = items[start : start + k]
+        return chosen + items[: k - len(chosen)] if len(chosen) < k else chosen
 
     def _named_result(self, result: Any) -> dict[str, np.ndarray]:
         if isinstance(result, np.ndarray):
@@ -842,6 +1010,11 @@ class Watch:
         if isinstance(result, Mapping):
             return {str(k): v for k, v in result.items() if _is_float_array(v)}
         if isinstance(result, (tuple, list)):
+            if self._returned is None and self._function is not None:
+                # Read from the source once, when first needed (parsing it costs milliseconds).
+                from gradcheck.adapters import returned_names
+
+                self._returned = returned_names(self._function) or ()
             names = self._returned
             out: dict[str, np.ndarray] = {}
             for i, v in enumerate(result):
@@ -854,15 +1027,22 @@ class Watch:
         return {}
 
     def _read_cost(self, result: Any, state: Any) -> float | None:
-        cost = _cost_from_result(result)
-        if cost is not None or state is None:
-            return cost
+        if result is not None:
+            cost = _cost_from_result(result)
+            if cost is not None:
+                return cost
+        if state is None:
+            return None
         try:
             attrs = object.__getattribute__(state, "__dict__")
         except AttributeError:
             return None
+        if not attrs.keys() & _STORED_COST_SET:  # one C-level test for the usual "none stored"
+            return None
         for name in STORED_COST_NAMES:
             value = attrs.get(name)
+            if value is None:
+                continue
             cost = _scalar_cost(value)
             if cost is not None:
                 # A stored cost counts only when this step wrote it (a new object), so an initial
@@ -874,55 +1054,73 @@ class Watch:
         return None
 
     # -- health readings --------------------------------------------------------------------------
+    def _produced(self, result: Any, state: Any) -> Mapping[str, np.ndarray]:
+        """What the call produced, by name: the returned arrays, or the object's arrays."""
+        if result is not None:
+            return self._named_result(result)
+        return _object_arrays(state) if state is not None else {}
+
     def _resolve_params(
-        self, produced: Mapping[str, np.ndarray], state: Any, args: tuple[Any, ...]
-    ) -> Mapping[str, np.ndarray]:
+        self,
+        produced: Mapping[str, np.ndarray],
+        arrays: Mapping[str, np.ndarray] | None,
+        args: tuple[Any, ...],
+    ) -> dict[str, np.ndarray]:
+        """The parameters now: given, found among the object's ``arrays``, or in dict arguments."""
         spec = self._params
         if spec is not None:
             mapping = spec() if callable(spec) else spec
-            return {str(k): v for k, v in mapping.items() if _is_float_array(v)}
-        if state is not None:
-            arrays = _object_arrays(state)
+            given = {str(k): v for k, v in mapping.items() if _is_float_array(v)}
+            if self._param_names is None and produced:
+                self._param_names = pair_gradients(given, produced)
+            return given
+        if arrays is not None:
             if self._param_names is None:
                 candidates = {n: a for n, a in arrays.items() if not _cache_like(n)}
                 self._param_names = pair_gradients(candidates, {**arrays, **produced})
             return {p: arrays[p] for p in self._param_names if p in arrays}
-        found: dict[str, np.ndarray] = {}
-        for arg in args:
-            if isinstance(arg, Mapping):
-                found.update(
-                    {
-                        str(k): v
-                        for k, v in arg.items()
-                        if _is_float_array(v) and not _cache_like(str(k))
-                    }
-                )
-        if self._param_names is None:
+        if self._arg_params is None:
+            # Once: which dict argument holds which parameter (read live at every reading).
+            found: dict[str, tuple[int, Any]] = {}
+            for i, arg in enumerate(args):
+                if isinstance(arg, Mapping):
+                    for k, v in arg.items():
+                        if _is_float_array(v) and not _cache_like(str(k)):
+                            found.setdefault(str(k), (i, k))
             self._param_names = pair_gradients(found, produced)
-        return {p: found[p] for p in self._param_names if p in found}
+            self._arg_params = {p: found[p] for p in self._param_names}
+        out: dict[str, np.ndarray] = {}
+        for name, (i, key) in self._arg_params.items():
+            value = args[i].get(key) if i < len(args) and isinstance(args[i], Mapping) else None
+            if isinstance(value, np.ndarray) and value.dtype.kind in "fc":
+                out[name] = value
+        return out
 
-    def _read_health(
-        self, step: int, produced: Mapping[str, np.ndarray], state: Any, args: tuple[Any, ...]
-    ) -> None:
+    def _read_health(self, step: int, result: Any, state: Any, args: tuple[Any, ...]) -> None:
         """Norms and gradient norms at a reading step; the update/weight ratio one step later."""
+        taking = (step - 1) % self.options.every == 0
         with self.errors.paused(), np.errstate(all="ignore"):
-            params = self._resolve_params(produced, state, args)
+            arrays = _object_arrays(state) if state is not None else None
+            produced: Mapping[str, np.ndarray] = {}
+            if taking or self._param_names is None:
+                produced = self._named_result(result) if result is not None else arrays or {}
+            params = self._resolve_params(produced, arrays, args)
             if self._snapshot_pending:
                 for name, arr in params.items():
                     old = self._snapshot.get(name)
                     series = self._series.get(name)
-                    if old is None or series is None or old.shape != arr.shape:
+                    if old is None or series is None or old.shape != arr.shape or not series.norms:
                         continue
-                    base = _norm(old)
+                    base = series.norms[-1][1]  # ||W|| when the snapshot was taken
                     if base > 0 and math.isfinite(base):
-                        series.ratios.append((step, _norm(arr - old) / base))
+                        # In place: the snapshot is taken again at the next reading.
+                        np.subtract(arr, old, out=old)
+                        series.ratios.append((step, _norm(old) / base))
                 self._snapshot_pending = False
-            if (step - 1) % self.options.every != 0:
+            if not taking:
                 return
-            grads = dict(produced)
-            if state is not None and not grads:
-                grads = _object_arrays(state)
-            pairs = self._param_names if self._params is None else pair_gradients(params, grads)
+            grads = produced or arrays or {}
+            pairs = self._param_names
             self._last_grads = {}
             for name, arr in params.items():
                 series = self._series.get(name)
@@ -997,9 +1195,8 @@ class Watch:
         self,
         step: int,
         label: str,
-        produced: Mapping[str, np.ndarray],
+        result: Any,
         state: Any,
-        before: Mapping[str, np.ndarray] | None,
         args: tuple[Any, ...],
     ) -> None:
         self.nonfinite_steps += 1
@@ -1012,7 +1209,7 @@ class Watch:
         elif self.origins:
             return  # the same NaN carried on (NumPy is silent on NaN arithmetic): reported already
         else:
-            origin = self._silent_origin(step, label, produced, state, before, args)
+            origin = self._silent_origin(step, label, self._produced(result, state), state, args)
         self.origins.append((origin_step, origin))
         if self.first is None:
             self.first, self.first_step, self.detected_step = origin, origin_step, step
@@ -1035,14 +1232,18 @@ class Watch:
         label: str,
         produced: Mapping[str, np.ndarray],
         state: Any,
-        before: Mapping[str, np.ndarray] | None,
         args: tuple[Any, ...],
     ) -> NonFinite:
-        """NumPy reported nothing: the NaN was in the inputs, or made where errors were ignored."""
+        """NumPy reported nothing: the NaN was in the inputs, or made where errors were ignored.
+
+        The object's arrays are searched data first (``X``, ``Y``), then parameters, then the rest
+        (gradients and caches hold the NaN because an input did).
+        """
         inputs: dict[str, Any] = {}
-        if state is not None and before is not None:
+        if state is not None:
             now = _object_arrays(state)
-            inputs.update({n: a for n, a in now.items() if before.get(n) is a and n != label})
+            for name in sorted(now, key=_input_rank):
+                inputs[name] = now[name]
         for i, arg in enumerate(args):
             if _is_float_array(arg) or isinstance(arg, Mapping):
                 inputs.setdefault(f"argument {i + 1}", arg)
@@ -1185,7 +1386,7 @@ def watch(
     *,
     warn: bool = False,
     keep_going: bool = False,
-    every: int = 10,
+    every: int = 100,
     check_every: int | None = None,
     trace_every: int | None = None,
     summary: bool | Callable[[WatchSummary], None] = False,
@@ -1201,7 +1402,7 @@ def watch(
     *,
     warn: bool = False,
     keep_going: bool = False,
-    every: int = 10,
+    every: int = 100,
     check_every: int | None = None,
     trace_every: int | None = None,
     summary: bool | Callable[[WatchSummary], None] = False,
@@ -1244,15 +1445,13 @@ def watch(
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         if not callable(func):
             raise GradcheckError(f"watch decorates a function or method; got {type(func).__name__}")
-        from gradcheck.adapters import returned_names
-
         state = Watch(
             options,
             name=getattr(func, "__qualname__", None),
             model=model,
             loss=loss,
             params=params,
-            returned=returned_names(func),
+            function=func,
             method=_first_parameter(func) == "self",
             summary_sink=sink,
         )
