@@ -842,11 +842,11 @@ class Watch:
             pre_cost = self._read_loss(state)
         try:
             result = fn(*args, **kwargs)
-        except FloatingPointError as exc:
+        except FloatingPointError:
             # The program's own np.seterr(...='raise') fired (ErrorWatch chains it): the statement
             # never completed, so the event itself is the origin.
-            event = errors.first_event
-            if errors.first is None and event is not None and not isinstance(exc, NonFiniteError):
+            event = _last_event(errors, step)
+            if errors.first is None and event is not None:
                 errors.first = _from_event(event)
             self.stop()
             raise
@@ -1303,6 +1303,26 @@ class Watch:
             for name, s in self._series.items()
         )
 
+    def adopt_pending_origin(self) -> bool:
+        """After a call raised: keep the origin NumPy reported during it as the first non-finite.
+
+        True when there is one (then the call's exception is a consequence of the NaN), False when
+        NumPy reported nothing that made a non-finite value.
+        """
+        origin = self.errors.first
+        if origin is None:
+            event = _last_event(self.errors, self.step)
+            if event is None or event.verdict is False:
+                return self.first is not None
+            origin = _from_event(event)
+        self.errors.first = None
+        step = int(origin.details.get("step") or self.step)
+        self.origins.append((step, origin))
+        if self.first is None:
+            self.first, self.first_step, self.detected_step = origin, step, self.step
+        self.nonfinite_steps += 1
+        return True
+
     @property
     def last_grads(self) -> Mapping[str, np.ndarray]:
         """The gradients seen at the last reading, by gradient name (for gradient_norm_health)."""
@@ -1354,6 +1374,16 @@ def _dedupe(items: Iterable[ReportWarning]) -> list[ReportWarning]:
             seen.add((w.kind, w.where))
             out.append(w)
     return out
+
+
+def _last_event(errors: ErrorWatch, step: int) -> FPEvent | None:
+    """The latest NumPy error event of ``step`` (the one whose statement raised, if one did)."""
+    for event in reversed(errors.events):
+        if event.step == step:
+            return event
+        if event.step is not None and event.step < step:
+            break
+    return None
 
 
 def _from_event(event: FPEvent) -> NonFinite:
@@ -2014,7 +2044,16 @@ def train(
                 if watch_.first is None:
                     _copy_params(model.params, last_good)
                     last_good_step = i - 1
-                watch_.call(run, (), {})
+                try:
+                    watch_.call(run, (), {})
+                except Exception as exc:
+                    if not watch_.adopt_pending_origin():
+                        raise  # an error of the user's code that no NaN explains: the CLI shows it
+                    # A NaN was made and the step then failed on it (an assert on the cost, the
+                    # program's own np.seterr(...='raise')): the NaN is the finding.
+                    raised = f"step {watch_.step} raised {type(exc).__name__}: {exc}"
+                    notes = [*notes, f"{raised} (after the non-finite value below was made)"]
+                    break
                 if progress is not None:
                     progress(i, steps)
                 if watch_.first is not None and not opts.keep_going:

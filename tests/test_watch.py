@@ -333,6 +333,42 @@ def test_a_masked_infinity_that_never_reaches_the_result_is_not_an_origin() -> N
     assert info.value.step == 4
 
 
+def six_gradients(poison: str | None = None, how: str = "silent") -> dict[str, np.ndarray]:
+    out = {k: np.ones((4, 4)) for k in "abcdef"}
+    if poison == "numpy":
+        out[how] = np.ones((4, 4)) / np.zeros((4, 4))  # NumPy reports the division
+    elif poison is not None:
+        with np.errstate(all="ignore"):  # the program's own errstate: NumPy stays silent
+            out[poison] = np.zeros((4, 4)) / np.zeros((4, 4))
+    return out
+
+
+def test_a_nan_numpy_made_is_caught_on_its_step_whichever_array_holds_it() -> None:
+    for target in "abcdef":
+        grads = gradcheck.watch(six_gradients)
+        for _ in range(9):
+            grads()
+        with pytest.raises(NonFiniteError) as info:
+            grads("numpy", target)
+        assert info.value.step == 10
+        assert info.value.kind == "divide"
+        assert info.value.line == source_line(__file__, "np.ones((4, 4)) / np.zeros((4, 4))  #")
+
+
+def test_a_nan_made_silently_in_one_array_is_caught_within_one_rotation() -> None:
+    for target in "abcdef":
+        grads = gradcheck.watch(six_gradients)
+        for _ in range(9):
+            grads()
+        with pytest.raises(NonFiniteError) as info:
+            for _ in range(6):  # the rotation tests one of the six arrays per call
+                grads(target)
+        assert 10 <= (info.value.step or 0) <= 15
+        assert info.value.kind == "unknown"
+        assert info.value.variable == target
+        assert "errstate" in str(info.value)
+
+
 # --------------------------------------------------------------------------------------------------
 # The decorator: health readings, cost, and the same numbers as without it
 
@@ -711,6 +747,69 @@ def test_cli_without_train_step_needs_lr_and_exits_2(tmp_path: Path) -> None:
     code, out, err = run_cli("watch", str(path), "--steps", "5")
     assert code == 2 and out == ""
     assert "--lr is needed" in " ".join(err.split())
+
+
+ASSERTING = """
+import numpy as np
+
+class Net:
+    def __init__(self):
+        self.w = np.array([[2.0]])
+        self.dw = np.zeros((1, 1))
+        self.learning_rate = 0.5
+
+    def cost(self):
+        return float(np.sum(self.w ** 2))
+
+    def backward(self):
+        # w: 2.0, 1.6, 1.28, 1.024 at steps 1-4 (lr 0.1): the scale drops to 0 at step 4
+        scale = np.array([1.0]) if self.w[0, 0] > 1.1 else np.array([0.0])
+        self.dw = 2 * self.w / scale
+        assert np.isfinite(self.dw).all(), "gradient is not finite"
+
+net = Net()
+gradcheck_model = net
+
+def train_step():
+    net.backward()
+    net.w -= net.learning_rate * net.dw
+"""
+
+
+def test_cli_a_step_that_raises_on_its_own_nan_reports_the_nan(tmp_path: Path) -> None:
+    path = tmp_path / "asserting.py"
+    path.write_text(ASSERTING)
+    code, out, _ = run_cli(
+        "watch", str(path), "--steps", "10", "--lr", "0.1", "--no-check", "--json"
+    )
+    assert code == 1
+    doc = json.loads(out)
+    first = doc["first_nonfinite"]
+    assert first["step"] == 4 and first["kind"] == "divide"
+    assert first["line"] == source_line(path, "self.dw = 2 * self.w / scale")
+    assert any("raised AssertionError: gradient is not finite" in n for n in doc["notes"])
+    assert "set net.learning_rate = 0.1 (the file had 0.5)" in doc["notes"][0]
+
+
+def test_cli_a_plain_user_error_is_unusable_with_its_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "broken.py"
+    path.write_text(LOOSE + "\ndef train_step():\n    raise KeyError('W9')\n")
+    code, out, err = run_cli("watch", str(path), "--steps", "3", "--no-check")
+    assert code == 2 and out == ""
+    assert "KeyError: 'W9'" in err and "your code raised KeyError" in err
+
+
+def test_cli_lr_with_a_train_step_that_has_no_learning_rate_attribute_says_so(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "own_step.py"
+    path.write_text(
+        LOOSE + "\ndef train_step():\n    for k, g in grads(params).items():\n"
+        "        params[k[1:]] -= 0.1 * g\n"
+    )
+    code, out, _ = run_cli("watch", str(path), "--steps", "5", "--lr", "3", "--json")
+    assert code == 0
+    assert json.loads(out)["notes"][0].startswith("--lr 3 is not used")
 
 
 def test_cli_a_missing_file_is_unusable() -> None:
