@@ -1005,8 +1005,10 @@ class Watch:
         return chosen + items[: k - len(chosen)] if len(chosen) < k else chosen
 
     def _named_result(self, result: Any) -> dict[str, np.ndarray]:
+        if result is None:
+            return {}
         if isinstance(result, np.ndarray):
-            return {"<return>": result} if result.dtype.kind in "fc" else {}
+            return {"<return>": result} if result.dtype.kind in "fc" and result.ndim else {}
         if isinstance(result, Mapping):
             return {str(k): v for k, v in result.items() if _is_float_array(v)}
         if isinstance(result, (tuple, list)):
@@ -1103,7 +1105,8 @@ class Watch:
             arrays = _object_arrays(state) if state is not None else None
             produced: Mapping[str, np.ndarray] = {}
             if taking or self._param_names is None:
-                produced = self._named_result(result) if result is not None else arrays or {}
+                # Gradients may be returned, or left on the object (a train_step returning the cost).
+                produced = {**(arrays or {}), **self._named_result(result)}
             params = self._resolve_params(produced, arrays, args)
             if self._snapshot_pending:
                 for name, arr in params.items():
@@ -1119,7 +1122,7 @@ class Watch:
                 self._snapshot_pending = False
             if not taking:
                 return
-            grads = produced or arrays or {}
+            grads = produced
             pairs = self._param_names
             self._last_grads = {}
             for name, arr in params.items():

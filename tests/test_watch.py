@@ -478,6 +478,46 @@ def test_a_correct_network_passes_its_periodic_checks() -> None:
     assert summary.ok
 
 
+def test_a_plain_function_is_checked_against_the_model_it_is_given() -> None:
+    net = Net(seed=5)
+
+    def loss(p: dict[str, np.ndarray]) -> float:
+        net.forward()
+        return float(net.compute_cost())
+
+    def grads(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        net.forward()
+        Net.backward(net)
+        return net.grads
+
+    model = gradcheck.make_model(loss=loss, grads=grads, params=net.params)
+
+    @gradcheck.watch(check_every=3, model=model)
+    def backward() -> dict[str, np.ndarray]:
+        Net.backward(net)
+        return net.grads
+
+    for _ in range(6):
+        net.forward()
+        g = backward()
+        for k in net.params:
+            net.params[k] -= 0.5 * g["d" + k]
+    summary = backward.watch.summary()  # type: ignore[attr-defined]
+    backward.watch.stop()  # type: ignore[attr-defined]
+    assert [(c.step, c.ok) for c in summary.checks] == [(3, True), (6, True)]
+
+
+def test_activation_traces_every_n_calls_feed_the_trend_warnings() -> None:
+    net = watched(trace_every=5)(seed=0)
+    run_training(net, 10)
+    summary = net.backward.watch.summary()  # type: ignore[attr-defined]
+    net.backward.watch.stop()  # type: ignore[attr-defined]
+    assert [step for step, _ in summary.activations] == [5, 10]
+    kinds_seen = {s.kind for s in summary.activations[0][1]}
+    assert {"relu", "sigmoid"} <= kinds_seen
+    assert net.backward.watch.step == 10  # type: ignore[attr-defined]  # traces are not steps
+
+
 def test_periodic_checks_on_a_plain_function_need_a_model() -> None:
     @gradcheck.watch(check_every=1)
     def grads(x: np.ndarray) -> np.ndarray:
@@ -694,6 +734,8 @@ def test_cli_seed000_reports_correct_gradients_a_learning_rate_too_high_and_unsc
     assert "update/weight ratio" in cost and "params['W2'] 0.38" in cost
     assert "set clf.alpha = 1.2 (the file had 0.003)" in doc["notes"][0]
     assert found["unscaled_inputs"]["where"] == "clf.X"
+    w1 = next(t for t in doc["tensors"] if t["name"] == "params['W1']")
+    assert w1["grad_norm_last"] > 0 and w1["update_ratio"] > 0.1
 
     code, text, _ = run_cli("watch", path, "--steps", "300", "--lr", "1.2")
     assert code == 0
