@@ -4,13 +4,17 @@ A check at initialisation sees correct gradients in a network that will blow up 
 rounds to exactly 1.0 after 1,400 steps) or whose cost will rise (a learning rate 100x too large). This
 module watches the training itself, at a price that fits inside every step:
 
-* :func:`watch`, a decorator for a backprop function or method. On each call it tests what the call
-  produced for NaN/Inf (the return value; for a method returning None, the arrays the call wrote on
-  ``self``), with one ``np.add.reduce`` per array: a finite sum proves every element finite. NumPy's
-  error callback (:class:`gradcheck.numerics.ErrorWatch`) is armed on the first call and stays armed
-  between calls, so the statement that *made* the first non-finite value is known even when it ran
-  outside the decorated function (in forward, before backward). It costs nothing until NumPy reports
-  an error.
+* :func:`watch`, a decorator for a backprop function or method. NumPy's error callback
+  (:class:`gradcheck.numerics.ErrorWatch`) is armed on the first call and stays armed between calls,
+  so the statement that *made* the first non-finite value is known even when it ran outside the
+  decorated function (in forward, before backward); it costs nothing until NumPy reports an error.
+  After each call, what the call produced (the return value; for a method returning None, the
+  object's arrays) is tested for NaN/Inf with one ``np.add.reduce`` per array (a finite sum proves
+  every element finite): every array after NumPy reported an error (so a NaN NumPy made is caught on
+  its step) and every :data:`FULL_SCAN_EVERY` calls, a rotating share in between (a NaN made
+  silently, from the data or under the program's own ``errstate='ignore'``, spreads through backprop
+  and is caught at once or within one rotation). On a 100-microsecond step, testing every array
+  would cost more than the 5% the watch may take.
 * Health readings every :attr:`WatchOptions.every` calls (default 100): per tensor the norm, the gradient
   norm and the update/weight ratio ``||W_now - W_before|| / ||W_before||`` over one step, plus the cost
   of every call when the call returns it or stores it. :func:`training_health` turns these series into
@@ -69,8 +73,10 @@ from gradcheck.result import NonFinite, Report, ReportWarning
 __all__ = [
     "COST_OSCILLATING_SHARE",
     "COST_RISE_SHARE",
+    "FULL_SCAN_EVERY",
     "INPUT_SCALE_MAX",
     "LEARNING_RATE_NAMES",
+    "SENTINELS",
     "UPDATE_RATIO_HEALTHY",
     "UPDATE_RATIO_HIGH",
     "UPDATE_RATIO_LOW",
@@ -82,9 +88,12 @@ __all__ = [
     "WatchOptions",
     "WatchSummary",
     "WatchWarning",
+    "activation_trends",
     "cost_trend",
     "gradient_descent",
     "input_health",
+    "is_weight_name",
+    "pair_gradients",
     "set_learning_rate",
     "train",
     "training_health",
@@ -138,9 +147,10 @@ INPUT_SCALE_MAX = 3.0
 #: A share (saturated outputs, dead units) "trends up" when it grew by at least this many points.
 TREND_POINTS = 0.10
 
-#: Full scans of a watched object's arrays happen at least this often, to catch in-place writes that
-#: made no NumPy error (a NaN copied in from data); between them only the arrays a call re-assigned,
-#: and every array after NumPy reported an error, are tested.
+#: Every array of what a call produced is tested at least this often (and after any NumPy error);
+#: in between, a rotating share (see :meth:`Watch._test`). 64 bounds how late a NaN that NumPy did not
+#: report and that reached only arrays outside the share (a NaN copied in place into ``self.X``) is
+#: found, at a cost per call under one reduction.
 FULL_SCAN_EVERY = 64
 
 #: Names under which a file or an object keeps its learning rate (``gradcheck watch --lr`` sets it).
