@@ -225,7 +225,7 @@ def show(report: Any, *, as_json: bool, title: str) -> None:
     type=click.IntRange(min=1),
     default=None,
     metavar="K",
-    help="Also check the gradients every K steps (one check before training is always made).",
+    help="Also check the gradients every K steps (one check before training is made unless --no-check).",
 )
 @click.option(
     "--trace-every",

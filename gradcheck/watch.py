@@ -903,6 +903,7 @@ class Watch:
         reading = self._snapshot_pending or (step - 1) % self.options.every == 0
         full = (
             step == 1
+            or self.first is not None  # keep_going after a NaN: count every non-finite call
             or errors.n_events != self._events_at_test
             or step - self._last_full >= FULL_SCAN_EVERY
         )

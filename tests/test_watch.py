@@ -743,6 +743,18 @@ def test_cli_seed000_reports_correct_gradients_a_learning_rate_too_high_and_unsc
     assert "OK:" in text
 
 
+def test_cli_keep_going_trains_on_and_counts_every_nonfinite_step() -> None:
+    path = str(SAMPLES / "seed001_nan_after_training.py")
+    code, out, _ = run_cli(
+        "watch", path, "--steps", "2000", "--lr", "1.2", "--keep-going", "--no-check", "--json"
+    )
+    doc = json.loads(out)
+    first = doc["first_nonfinite"]["step"]
+    assert code == 1 and doc["steps"] == 2000
+    assert doc["nonfinite_steps"] == 2000 - first + 1
+    assert doc["last_good_step"] == first - 1
+
+
 def test_cli_seed001_fixed_trains_2000_steps_without_a_nan() -> None:
     path = str(SAMPLES / "seed001_nan_after_training_fixed.py")
     code, out, _ = run_cli("watch", path, "--steps", "2000", "--lr", "1.2", "--json")
