@@ -1474,7 +1474,8 @@ def watch(
     The wrapped function has ``.watch`` (the :class:`Watch`): ``.watch.stop()`` ends watching and
     restores NumPy's settings, ``.watch.summary()`` returns what was seen; ``with fn.watch:`` does
     the stop at the end of the block. Watching also ends at interpreter exit and when an exception
-    leaves the function.
+    leaves the function (the next call starts it again). NumPy's error settings belong to a thread:
+    origins are traced in the thread that made the first call; one training loop per watch.
     """
     sink = summary if callable(summary) else None
     options = WatchOptions(
