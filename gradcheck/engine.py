@@ -325,6 +325,34 @@ class Fingerprint:
                     "function must not modify the parameters (does it also apply an update step?)"
                 )
 
+    def check_data_unchanged(self, data: Mapping[str, np.ndarray], who: str) -> None:
+        """The same for inputs and labels (`data_arrays`): by content only, caches may come and go."""
+        for name, arr in data.items():
+            if self.digest(arr) != self.digests[name]:
+                raise GradcheckError(
+                    f"{who} changed the input {name!r} in place when called; finite differences "
+                    "compare evaluations on the same data, so the code must leave its inputs as it "
+                    f"found them (normalise a copy, {name} = {name} / s, not {name} /= s)"
+                )
+
+
+# Arrays a model owns (`Model.owned_arrays`) that hold its data rather than a cache: user code
+# that writes into them between two evaluations makes every finite difference meaningless.
+DATA_NAMES = frozenset(
+    ("X", "x", "Y", "y", "inputs", "labels", "targets", "target", "data", "features")
+    + ("X_train", "Y_train", "x_train", "y_train")
+)
+
+
+def data_arrays(model: Model) -> dict[str, np.ndarray]:
+    """The model's inputs and labels, by the names its owner gave them."""
+    owned = model.owned_arrays() if model.owned_arrays is not None else {}
+    return {
+        name: arr
+        for name, arr in owned.items()
+        if name in DATA_NAMES and isinstance(arr, np.ndarray) and arr.dtype.kind in "biufc"
+    }
+
 
 # --------------------------------------------------------------------------------------------
 # The noise level of the loss
@@ -704,11 +732,17 @@ class _Checker:
                 return self.report((), start, mode="none")
 
         check_no_shared_memory(model.params)
+        # Who runs when the engine calls loss/grads: "forward_prop() or cost()" for the trio.
+        loss_label = str(model.extra.get("loss_label", "the loss"))
+        grads_label = str(model.extra.get("grads_label", "the gradient function"))
         before = Fingerprint.of(model.params)
+        data = data_arrays(model)
+        data_before = Fingerprint.of(data)
         t0 = time.perf_counter()
         self.f0 = self.evaluate()
         t_loss = time.perf_counter() - t0
-        before.check_unchanged(model.params, "the loss")
+        before.check_unchanged(model.params, loss_label)
+        data_before.check_data_unchanged(data, loss_label)
         if not math.isfinite(self.f0):
             self.nonfinite = found_nonfinite(
                 "loss",
@@ -717,12 +751,16 @@ class _Checker:
             return self.report((), start, mode="none")
 
         grads = self.calls.gradients()
-        before.check_unchanged(model.params, "the gradient function")
+        before.check_unchanged(model.params, grads_label)
+        data_before.check_data_unchanged(data, grads_label)
         # The same point twice must give the same loss; dropout without a fixed seed does not.
         again = self.evaluate()
         if again != self.f0:
             spread = abs(again - self.f0)
             if spread > 64 * machine_eps("float64") * max(abs(self.f0), abs(again)):
+                # A loss that changes its own parameters or data on later calls is named as such.
+                before.check_unchanged(model.params, loss_label)
+                data_before.check_data_unchanged(data, loss_label)
                 raise GradcheckError(
                     f"the loss is not deterministic: two evaluations at the same parameters gave {self.f0!r} "
                     f"and {again!r}. Finite differences cannot work on a random loss; fix the random seed "
