@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from gradcheck.engine import DATA_NAMES, Fingerprint
 from gradcheck.errors import GradcheckError
 from gradcheck.model import Model
 
@@ -668,7 +669,15 @@ def _make_trio(
     assert isinstance(params, Mapping)
     keys = {name: key for name, key in zip(live, params)}
     binder = _Binder(params, keys, X, Y, inputs)
+    owned = _owned_arrays({"X": X, "Y": Y, **inputs})
+    data = {k: v for k, v in (owned() if owned else {}).items() if k in DATA_NAMES}
+    # Forward runs once here, to bind cost and backward: it must leave parameters and data as it
+    # found them, or the check would start from a point the user never gave.
+    params_before, data_before = Fingerprint.of(live), Fingerprint.of(data)
     trio = _Trio(fwd_fn, cost_fn, back_fn, binder)
+    forward_label = f"{_display_name(fwd_fn)}()"
+    params_before.check_unchanged(live, forward_label)
+    data_before.check_data_unchanged(data, forward_label)
 
     return Model(
         params=live,
@@ -677,8 +686,12 @@ def _make_trio(
         form="trio",
         source=_source_of(_underlying_function(fwd_fn)),
         trace_targets=(fwd_fn, cost_fn, back_fn),
-        owned_arrays=_owned_arrays({"X": X, "Y": Y, **inputs}),
-        extra=_batch_extra(X, Y),
+        owned_arrays=owned,
+        extra={
+            **_batch_extra(X, Y),
+            "loss_label": f"{forward_label} or {_display_name(cost_fn)}()",
+            "grads_label": f"{forward_label} or {_display_name(back_fn)}()",
+        },
     )
 
 
@@ -1105,12 +1118,97 @@ class _ObjectModel:
         made_by_backward = {loc: a for loc, a in after.items() if middle.changed(loc, a)}
         for attr, value in returned.items():
             made_by_backward.update(_arrays_in(attr, value, returned=True))
+        self._refuse_changed_state(before, middle, after, made_by_backward)
         untouched = {
             loc: a
             for loc, a in after.items()
             if loc in before.refs and not before.changed(loc, a) and loc not in made_by_forward
         }
         self._classify(before.refs, made_by_forward, made_by_backward, untouched, returned)
+
+    def _refuse_changed_state(
+        self,
+        before: _Snapshot,
+        middle: _Snapshot,
+        after: Mapping[_Loc, np.ndarray],
+        made_by_backward: Mapping[_Loc, np.ndarray],
+    ) -> None:
+        """Refuse an object whose methods change its parameters or inputs, after putting them back.
+
+        The dry run is gradcheck calling the user's code, so what it changed is put back before
+        the error: arrays written in place get their old bytes again, and a parameter attribute
+        that was replaced gets its old array. Caches and gradients may change; parameters (named
+        like one, or with a gradient named after them) and inputs may not. A parameter replaced
+        by forward would be worse than an error: the check would perturb an array nobody reads.
+        """
+        problems: list[tuple[_Loc, str, bool]] = []  # (where, which call, replaced?)
+        for loc, old in before.refs.items():
+            now = after.get(loc)
+            if now is None or not before.changed(loc, now):
+                continue
+            by_forward = (
+                middle.refs.get(loc) is not old or middle.contents[loc] != before.contents[loc]
+            )
+            call = self.calls_label(self.forward + self.cost if by_forward else self.backward)
+            if now is old:
+                if self._is_input(loc) or self._looks_like_parameter(loc, made_by_backward):
+                    problems.append((loc, call, False))
+            elif self._looks_like_parameter(loc, made_by_backward, strict=True):
+                problems.append((loc, call, True))
+        if not problems:
+            return
+        for loc, old in before.refs.items():  # every array written in place gets its bytes back
+            now = after.get(loc)
+            if now is old and before.changed(loc, now):
+                old[...] = np.frombuffer(before.contents[loc], dtype=old.dtype).reshape(old.shape)
+        for loc, _, replaced in problems:
+            if replaced:
+                _put_back(self.obj, loc, before.refs[loc])
+        loc, call, replaced = problems[0]
+        where = f"self.{loc.name}"
+        if replaced:
+            raise GradcheckError(
+                f"{call} replaces {where} with a new array on every call ({where} = ...); "
+                f"gradcheck perturbs the array your code reads, and a new one throws the "
+                f"perturbation away: update it in place ({where}[...] = ...), or do it once "
+                f"outside {call}. {where} was put back"
+            )
+        if self._is_input(loc):
+            raise GradcheckError(
+                f"{call} changed the input {where} in place; finite differences compare "
+                f"evaluations on the same data, so it must stay as it was (normalise a copy once, "
+                f"before training). {where} was put back"
+            )
+        raise GradcheckError(
+            f"{call} changed the parameter {where} in place (an update step inside it?); "
+            f"gradcheck calls it again at perturbed parameters, so it must only compute: move the "
+            f"update into a method of its own (e.g. update_parameters). {where} was put back"
+        )
+
+    def calls_label(self, calls: Sequence[tuple[str, Callable[..., Any]]]) -> str:
+        return " or ".join(f"{self.cls}.{name}()" for name, _ in calls) or f"{self.cls}"
+
+    @staticmethod
+    def _is_input(loc: _Loc) -> bool:
+        return loc.key is _NO_KEY and loc.attr in INPUT_ATTRIBUTES
+
+    def _looks_like_parameter(
+        self, loc: _Loc, made_by_backward: Mapping[_Loc, np.ndarray], *, strict: bool = False
+    ) -> bool:
+        """Named as a parameter (``params=``), or with a gradient backward made under a name that
+        pairs with it (``dW1`` for ``W1``, ``dW[1]`` for ``W[1]``); unless ``strict``, also any
+        weight-like name (``W1``, ``params['b2']``)."""
+        if self.explicit_params is not None:
+            return loc.attr in self.explicit_params
+        if self._is_input(loc) or _plain(loc.attr) in CACHE_CONTAINERS | GRAD_CONTAINERS:
+            return False
+        leaf = loc.leaf
+        for g in made_by_backward:
+            if leaf is not None and g.leaf in _gradient_names(leaf):
+                return True
+            if loc.key is not _NO_KEY and g.key == loc.key and g.attr in _gradient_names(loc.attr):
+                return True
+        return not strict and leaf is not None and _weight_like(leaf)
 
     def _find_stored_cost(
         self, value: Any, fwd: _Forwarded | None, stored_before: Mapping[str, Any]
@@ -1396,6 +1494,18 @@ class _ObjectModel:
         return f"{file}:{line}" if file else None
 
 
+def _put_back(obj: object, loc: _Loc, array: np.ndarray) -> None:
+    """Store ``array`` where ``loc`` points again (an attribute, or a dict or list entry)."""
+    if loc.key is _NO_KEY:
+        setattr(obj, loc.attr, array)
+        return
+    container = getattr(obj, loc.attr, None)
+    try:
+        container[loc.key] = array  # type: ignore[index]
+    except (TypeError, KeyError, IndexError):
+        pass  # a tuple: nothing to put back into
+
+
 def _layer_of(loc: _Loc) -> int | None:
     """1 for ``W[1]``, ``params['W1']`` and ``W1``; None when the name carries no layer number."""
     if isinstance(loc.key, (int, np.integer)) and not isinstance(loc.key, bool):
@@ -1487,7 +1597,12 @@ def from_object(
             f"{_type_name(obj)}"
         )
     adapted = _ObjectModel(obj, params, grads, forward, cost, backward, inputs)
-    extra: dict[str, Any] = {"object": adapted.cls, "notes": tuple(adapted.notes)}
+    extra: dict[str, Any] = {
+        "object": adapted.cls,
+        "notes": tuple(adapted.notes),
+        "loss_label": adapted.calls_label(adapted.forward + adapted.cost),
+        "grads_label": adapted.calls_label(adapted.forward + adapted.backward),
+    }
     batch = adapted.batch_size()
     if batch is not None:
         extra["batch_size"] = batch
