@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from gradcheck import __version__
@@ -31,7 +32,8 @@ stderr = Console(stderr=True, highlight=False)
 
 
 def fail_unusable(message: str) -> NoReturn:
-    stderr.print(f"[bold red]gradcheck:[/] {message}", soft_wrap=True)
+    # Escaped: names like W[b] or params[i] in a message are the user's, not rich markup.
+    stderr.print(f"[bold red]gradcheck:[/] {escape(message)}", soft_wrap=True)
     sys.exit(EXIT_UNUSABLE)
 
 
@@ -173,13 +175,15 @@ def check_command(
         show(exc.report, as_json=as_json, title=file)
         stderr.print(
             "[bold red]gradcheck:[/] interrupted; the results above cover the tensors finished so far. "
-            "Your parameters are unchanged."
+            "Your parameters are unchanged.",
+            soft_wrap=True,
         )
         sys.exit(EXIT_INTERRUPTED)
     except KeyboardInterrupt:
         stderr.print(
             "[bold red]gradcheck:[/] interrupted before any tensor was checked. "
-            "Your parameters are unchanged."
+            "Your parameters are unchanged.",
+            soft_wrap=True,
         )
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - an exception raised inside the user's code
