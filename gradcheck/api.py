@@ -15,7 +15,7 @@ import numpy as np
 
 from gradcheck import adapters, diagnose, health, numerics
 from gradcheck.engine import Options, run_check
-from gradcheck.errors import GradcheckError
+from gradcheck.errors import CheckInterrupted, GradcheckError
 from gradcheck.model import Model
 from gradcheck.result import NonFinite, Report
 
@@ -99,7 +99,12 @@ def check_model(
 ) -> Report:
     """Run the engine on an adapted model and add the explanations."""
     report = run_check(model, options, progress=progress)
-    return explain(model, report)
+    try:
+        return explain(model, report)
+    except KeyboardInterrupt:
+        # Ctrl-C in the traced passes: every tensor is checked, only the explanations are missing.
+        stats = dataclasses.replace(report.stats, interrupted=True)
+        raise CheckInterrupted(dataclasses.replace(report, stats=stats)) from None
 
 
 def explain(model: Model, report: Report) -> Report:
