@@ -100,8 +100,19 @@ def import_file(path: str | os.PathLike[str]) -> types.ModuleType:
         raise GradcheckError(f"{path}: no such file")
     if file.is_dir():
         raise GradcheckError(f"{path} is a directory; give the Python file that defines the model")
+    if file.suffix == ".ipynb":
+        raise GradcheckError(
+            f"{path} is a Jupyter notebook; export it to a Python file first "
+            f"(jupyter nbconvert --to script {path}) and check that"
+        )
     if file.suffix != ".py":
         raise GradcheckError(f"{path} is not a Python file (.py)")
+    try:
+        source = file.read_bytes()
+    except OSError as exc:
+        raise GradcheckError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if b"\0" in source:  # Python 3.10 reports these with a ValueError from the import machinery
+        raise GradcheckError(f"{path} holds binary data (NUL bytes), not Python source")
     name = f"gradcheck_user_{file.stem.replace('-', '_')}_{next(_counter)}"
     spec = importlib.util.spec_from_file_location(name, file)
     if spec is None or spec.loader is None:
