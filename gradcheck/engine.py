@@ -773,6 +773,7 @@ class _Checker:
         self.warnings = health.gradient_norm_health(
             {n: raw for n, (key, raw) in matched.items() if key is not None}
         )
+        self.warnings += gradient_dtype_warnings(model.params, matched)
         analytic_dtypes = [np.asarray(g).dtype for _, g in matched.values() if g is not None]
         self.precision = precision_of(
             self.calls.loss_dtype or np.float64,
@@ -892,8 +893,9 @@ class _Checker:
                         name,
                         arr,
                         pattern="type",
-                        message=f"the gradient {key!r} is a {type(raw).__name__} that is "
-                        "not a numeric array",
+                        message=f"the gradient {key!r} is a {type(raw).__name__}"
+                        + (f" of dtype {raw.dtype}" if isinstance(raw, np.ndarray) else "")
+                        + " that is not a numeric array",
                     )
                 )
                 continue
@@ -1264,6 +1266,35 @@ def found_nonfinite(
         message=message,
         details=details or {},
     )
+
+
+def gradient_dtype_warnings(
+    params: Mapping[str, np.ndarray], matched: Mapping[str, tuple[str | None, Any]]
+) -> list[ReportWarning]:
+    """A gradient whose dtype cannot carry its parameter's precision: integers (fractions cut
+    off), or a narrower float (the check then runs at that float's tolerances)."""
+    found: list[ReportWarning] = []
+    for name, (key, raw) in matched.items():
+        dtype = getattr(raw, "dtype", None)
+        if key is None or not isinstance(dtype, np.dtype):
+            continue
+        param = params[name].dtype
+        if dtype.kind in "biu":
+            message = (
+                f"{key} holds {dtype} values: a gradient of float parameters is rarely whole "
+                "numbers, so fractions were probably cut off (np.zeros_like of an integer array, "
+                "or an integer accumulator?)"
+            )
+        elif dtype.kind == "f" and dtype.itemsize < param.itemsize:
+            passing, _ = TOLERANCES[precision_of(dtype)]
+            message = (
+                f"{key} is {dtype} while {name} is {param}: the check runs at {dtype} precision "
+                f"(pass <= {passing:g}), so smaller errors go unseen; return {param} gradients"
+            )
+        else:
+            continue
+        found.append(ReportWarning(kind="gradient_dtype", where=name, message=message))
+    return found
 
 
 def missing_result(name: str, arr: np.ndarray, keys: Sequence[str]) -> TensorResult:
