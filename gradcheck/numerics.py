@@ -1480,7 +1480,10 @@ def _describe(
         message = f"non-finite input at {where}: {name} was already non-finite ({_describe_counts(in_counts)})."
         role_summaries: list[dict[str, Any]] = []
     else:
-        cause, fix, role_summaries = _explain(stmt, kind, loc, glob, variable)
+        # nanmax of an all-NaN operand warns; describing the operands must stay silent
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            cause, fix, role_summaries = _explain(stmt, kind, loc, glob, variable)
         message = f"{_KIND_PHRASE.get(kind, kind)} at {where}: {subject} became {_describe_counts(counts)}."
         if cause:
             # Capitalise a sentence, but not a code name that opens it (np.exp, x.sum)
