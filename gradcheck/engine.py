@@ -302,7 +302,9 @@ class Fingerprint:
     @staticmethod
     def digest(arr: np.ndarray) -> bytes:
         # memoryview of a contiguous array hashes without a copy; a strided view is copied once.
-        return hashlib.blake2b(np.ascontiguousarray(arr).data.cast("B"), digest_size=16).digest()
+        # Flat, because memoryview cannot cast a shape with a zero in it, such as (0, 3).
+        flat = np.ascontiguousarray(arr).reshape(-1)
+        return hashlib.blake2b(flat.data.cast("B"), digest_size=16).digest()
 
     @classmethod
     def of(cls, params: Mapping[str, np.ndarray]) -> Fingerprint:
