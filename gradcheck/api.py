@@ -122,7 +122,8 @@ def explain(model: Model, report: Report) -> Report:
         extra_losses += calls
         nonfinite = located or nonfinite
     warnings = list(report.warnings)
-    warnings += health.parameter_health(model.params)
+    # An empty tensor has no initialisation to judge (and no minimum to take).
+    warnings += health.parameter_health({n: a for n, a in model.params.items() if a.size})
     warnings += health.input_health(inputs_of(model))
     if nonfinite is None:
         with np.errstate(all="ignore"):
