@@ -1307,6 +1307,9 @@ class _ObjectModel:
             }
 
         by_name = {loc: self._pair_by_name(loc, pool, grad_containers) for loc in candidates}
+        if self.explicit_params is None:
+            mirrors = self._mirrors(by_name, candidates, pool)
+            candidates = {loc: a for loc, a in candidates.items() if loc not in mirrors}
         if self.explicit_params is not None:
             accepted = set(candidates)
         else:
@@ -1339,6 +1342,47 @@ class _ObjectModel:
         self.pairs = pairs
         for loc in ordered:
             validate_array(loc.name, loc.read(self.obj, {}))
+
+    def _mirrors(
+        self,
+        by_name: Mapping[_Loc, _Loc | None],
+        candidates: Mapping[_Loc, np.ndarray],
+        pool: Mapping[_Loc, np.ndarray],
+    ) -> set[_Loc]:
+        """Arrays that share a parameter's name without being one: an optimizer's moments
+        (``m['W1']``, ``v['W1']``) or constants keyed by parameter name pair with ``dW1`` as well as
+        ``params['W1']`` does. One gradient belongs to one parameter: the one held like a parameter
+        (a bare attribute, or an entry of params/weights/...). The others, and every entry of their
+        containers, are left out; two such holders of different arrays are an ambiguity."""
+        claims: dict[int, list[_Loc]] = {}
+        gradient: dict[int, _Loc] = {}
+        for loc, g in by_name.items():
+            if g is not None:
+                claims.setdefault(id(pool[g]), []).append(loc)
+                gradient[id(pool[g])] = g
+        mirrors: set[_Loc] = set()
+        for key, locs in claims.items():
+            if len({id(candidates[loc]) for loc in locs}) < 2:
+                continue  # one array under two names: `_distinct` checks it once
+            held = [
+                loc for loc in locs if loc.key is _NO_KEY or _plain(loc.attr) in PARAM_CONTAINERS
+            ]
+            if len({id(candidates[loc]) for loc in held}) != 1:
+                names = ", ".join(loc.name for loc in locs)
+                raise GradcheckError(
+                    f"the gradient {gradient[key].name} pairs by name with {names}, which are "
+                    f"different arrays; say which are the parameters with params='...'"
+                )
+            mirrors |= {loc for loc in locs if candidates[loc] is not candidates[held[0]]}
+        mirrored = {loc.attr for loc in mirrors if loc.key is not _NO_KEY}
+        if mirrors:
+            self.notes.append(
+                f"{', '.join(sorted(mirrored or {loc.name for loc in mirrors}))} share the "
+                f"parameters' names but are not parameters (optimizer state?); not checked"
+            )
+        return mirrors | {
+            loc for loc in candidates if loc.key is not _NO_KEY and loc.attr in mirrored
+        }
 
     def _distinct(self, locs: list[_Loc], arrays: Mapping[_Loc, np.ndarray]) -> list[_Loc]:
         """One report name per array: ``self.W1`` and ``self.params['W1']`` holding the same array
