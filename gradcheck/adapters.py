@@ -811,18 +811,29 @@ class _Loc:
         return base if self.key is _NO_KEY else base[self.key]
 
 
-def _arrays_in(attr: str, value: object, returned: bool = False) -> dict[_Loc, np.ndarray]:
-    """The arrays an attribute holds: itself, or the values of a dict, or the items of a list."""
+def _arrays_in(
+    attr: str, value: object, returned: bool = False, scalars: bool = False
+) -> dict[_Loc, np.ndarray]:
+    """The arrays an attribute holds: itself, or the values of a dict, or the items of a list.
+
+    With ``scalars``, NumPy float scalars count too: the gradient of a 0-d parameter is usually one
+    (``db = np.sum(dZ) / m``). They are looked for among gradients only, never among parameters
+    (a scalar cannot be perturbed in place), and serve as 0-d arrays would: shape, dtype, bytes.
+    """
+
+    def wanted(item: object) -> bool:
+        return isinstance(item, np.ndarray) or (scalars and isinstance(item, np.floating))
+
     found: dict[_Loc, np.ndarray] = {}
-    if isinstance(value, np.ndarray):
-        found[_Loc(attr, returned=returned)] = value
+    if wanted(value):
+        found[_Loc(attr, returned=returned)] = value  # type: ignore[assignment]
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            if isinstance(item, np.ndarray):
+            if wanted(item):
                 found[_Loc(attr, key, returned)] = item
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            if isinstance(item, np.ndarray):
+            if wanted(item):
                 found[_Loc(attr, i, returned)] = item
     return found
 
@@ -837,10 +848,10 @@ def _instance_attributes(obj: object) -> dict[str, Any]:
         ) from None
 
 
-def _reachable(obj: object) -> dict[_Loc, np.ndarray]:
+def _reachable(obj: object, scalars: bool = False) -> dict[_Loc, np.ndarray]:
     found: dict[_Loc, np.ndarray] = {}
     for attr, value in _instance_attributes(obj).items():
-        found.update(_arrays_in(attr, value))
+        found.update(_arrays_in(attr, value, scalars=scalars))
     return found
 
 
@@ -1109,15 +1120,16 @@ class _ObjectModel:
             for (_, fn), slots in zip(self.cost, self.cost_slots):
                 value = self.binder.call(fn, slots, fwd)
             self.cost_attr = self._find_stored_cost(value, fwd, stored_before)
-            middle_arrays = _reachable(self.obj)
+            # Scalars from here on: what forward and backward store may be a 0-d gradient.
+            middle_arrays = _reachable(self.obj, scalars=True)
             middle = _Snapshot.take(middle_arrays)
             self.backward_slots = [self.binder.plan("backward", fn, fwd) for _, fn in self.backward]
             returned = self._call_backward(fwd)
-        after = _reachable(self.obj)
+        after = _reachable(self.obj, scalars=True)
         made_by_forward = {loc for loc, a in middle_arrays.items() if before.changed(loc, a)}
         made_by_backward = {loc: a for loc, a in after.items() if middle.changed(loc, a)}
         for attr, value in returned.items():
-            made_by_backward.update(_arrays_in(attr, value, returned=True))
+            made_by_backward.update(_arrays_in(attr, value, returned=True, scalars=True))
         self._refuse_changed_state(before, middle, after, made_by_backward)
         untouched = {
             loc: a
