@@ -1131,6 +1131,7 @@ class _ObjectModel:
         for attr, value in returned.items():
             made_by_backward.update(_arrays_in(attr, value, returned=True, scalars=True))
         self._refuse_changed_state(before, middle, after, made_by_backward)
+        self._refuse_scalar_parameters(made_by_backward)
         untouched = {
             loc: a
             for loc, a in after.items()
@@ -1196,6 +1197,26 @@ class _ObjectModel:
             f"gradcheck calls it again at perturbed parameters, so it must only compute: move the "
             f"update into a method of its own (e.g. update_parameters). {where} was put back"
         )
+
+    def _refuse_scalar_parameters(self, made_by_backward: Mapping[_Loc, np.ndarray]) -> None:
+        """A parameter held as a number (``self.b = 0.0``) cannot be perturbed in place. When
+        backward makes a gradient named after it, leaving it out would pass a partial check off
+        as a whole one, so say so."""
+        if self.explicit_params is not None:
+            return
+        for attr, value in _instance_attributes(self.obj).items():
+            if not _is_number(value) or isinstance(value, np.ndarray) or not _weight_like(attr):
+                continue
+            grad = next((g for g in made_by_backward if g.leaf in _gradient_names(attr)), None)
+            if grad is not None:
+                kind = _type_name(value)
+                raise GradcheckError(
+                    f"self.{attr} is {'an' if kind[0] in 'aeiou' else 'a'} {kind} ({value!r}), "
+                    f"and backward makes its "
+                    f"gradient self.{grad.name}; gradcheck perturbs parameters in place, so it "
+                    f"needs an array: self.{attr} = np.array({float(value)!r}) behaves the same "
+                    f"in your code (or check the others only, with params=[...])"
+                )
 
     def calls_label(self, calls: Sequence[tuple[str, Callable[..., Any]]]) -> str:
         return " or ".join(f"{self.cls}.{name}()" for name, _ in calls) or f"{self.cls}"
