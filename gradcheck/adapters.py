@@ -1204,10 +1204,15 @@ class _ObjectModel:
         as a whole one, so say so."""
         if self.explicit_params is not None:
             return
-        for attr, value in _instance_attributes(self.obj).items():
+        attributes = _instance_attributes(self.obj)
+        for attr, value in attributes.items():
             if not _is_number(value) or isinstance(value, np.ndarray) or not _weight_like(attr):
                 continue
-            grad = next((g for g in made_by_backward if g.leaf in _gradient_names(attr)), None)
+            names = _gradient_names(attr)
+            grad = next((g for g in made_by_backward if g.leaf in names), None)
+            if grad is None:  # a gradient that is itself a Python number: self.db = float(...)
+                held = [n for n in names if _is_number(attributes.get(n))]
+                grad = _Loc(held[0]) if held else None
             if grad is not None:
                 kind = _type_name(value)
                 raise GradcheckError(
