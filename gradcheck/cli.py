@@ -151,13 +151,16 @@ def check_command(
     """Check the analytic gradients of the model in FILE against finite differences."""
     from gradcheck import loader
 
+    stage = "reading the options"
     try:
         options = Options(
             mode=mode, sample=sample, seed=seed, eps=eps, only=only, directions=directions
         )
+        stage = f"importing {file}"
         model = loader.load_model(
             file, object_name=object_name, forward=forward, cost=cost, backward=backward
         )
+        stage = "the check ran it"
         # Whatever the user's code prints while it runs goes to stderr: stdout carries the report
         # alone (with --json, exactly one JSON document).
         # NumPy's RuntimeWarnings from the user's code are silenced: the report names the statement
@@ -188,9 +191,7 @@ def check_command(
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - an exception raised inside the user's code
         stderr.print(loader.user_traceback(exc), markup=False, highlight=False, soft_wrap=True)
-        fail_unusable(
-            f"your code raised {type(exc).__name__} while gradcheck ran it (traceback above)"
-        )
+        fail_unusable(f"your code raised {type(exc).__name__} while {stage} (traceback above)")
     show(report, as_json=as_json, title=file)
     sys.exit(EXIT_OK if report.ok else EXIT_FAIL)
 

@@ -1488,7 +1488,9 @@ def _describe(
         if cause:
             # Capitalise a sentence, but not a code name that opens it (np.exp, x.sum)
             first = cause.split(" ", 1)[0]
-            message += " " + (cause if "." in first or "_" in first else cause[0].upper() + cause[1:])
+            message += " " + (
+                cause if "." in first or "_" in first else cause[0].upper() + cause[1:]
+            )
     operands = operands[:MAX_OPERANDS]
     seen = {o.get("expr") for o in operands}
     for s in role_summaries:

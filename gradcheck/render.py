@@ -175,6 +175,8 @@ def summary_text(report: Report) -> str:
     warned = [t for t in tensors if t.status == WARN]
     kinks = sum(t.kinks for t in tensors)
     parts: list[str] = []
+    if report.stats.interrupted:
+        parts.append(f"INTERRUPTED after {len(tensors)} tensor(s); the rest were not checked.")
     if report.nonfinite is not None:
         nf = report.nonfinite
         where = f" at {Path(nf.file).name}:{nf.line}" if nf.file and nf.line else ""

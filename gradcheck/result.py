@@ -183,7 +183,12 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return self.nonfinite is None and all(t.ok for t in self.tensors)
+        """No tensor fails, nothing was non-finite, and the check ran to the end."""
+        return (
+            self.nonfinite is None
+            and not self.stats.interrupted
+            and all(t.ok for t in self.tensors)
+        )
 
     @property
     def failed(self) -> tuple[TensorResult, ...]:

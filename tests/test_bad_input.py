@@ -82,9 +82,8 @@ def user_frames_only(err: str, user_file: str, exc_type: str) -> None:
     frames = [line for line in lines if line.lstrip().startswith('File "')]
     assert frames and all(user_file in frame for frame in frames), err
     assert PACKAGE_DIR not in err
-    assert lines[-1] == (
-        f"gradcheck: your code raised {exc_type} while gradcheck ran it (traceback above)"
-    )
+    assert lines[-1].startswith(f"gradcheck: your code raised {exc_type} while "), err
+    assert lines[-1].endswith("(traceback above)"), err
 
 
 def bits(arrays: dict[str, np.ndarray]) -> dict[str, tuple[bytes, bytes]]:
@@ -207,6 +206,7 @@ def test_an_import_error_inside_the_file_keeps_its_type_and_shows_only_the_users
     code, out, err = cli("check", path)
     assert (code, out) == (2, "")
     user_frames_only(err, path, "ModuleNotFoundError")
+    assert "while importing" in err
     assert "import not_a_real_module_xyz" in err  # the line, as the user wrote it
 
 

@@ -314,6 +314,7 @@ def test_keyboard_interrupt_restores_parameters() -> None:
     assert snapshot(params) == before
     partial = info.value.report  # type: ignore[attr-defined]
     assert partial.stats.interrupted
+    assert not partial.ok  # an unfinished check is never "ok", even if what it did passed
     assert [t.name for t in partial.tensors] == [
         "W1"
     ]  # W1 finished (40 calls in), the rest did not
