@@ -556,3 +556,16 @@ def test_a_correct_model_gets_no_pattern_and_no_suspect() -> None:
     report = check(make_mlp((4, 5, 5, 3)))
     assert all(t.pattern is None for t in report.tensors)
     assert report.suspect_layer is None
+
+
+def test_one_number_is_the_gradient_of_a_one_entry_tensor() -> None:
+    params = {"w": np.array([[2.0]]), "c": np.array([1.0, -1.0])}
+
+    def loss(p):  # type: ignore[no-untyped-def]
+        return float(p["w"][0, 0] ** 2 + np.sum(p["c"] ** 2))
+
+    def grads(p):  # type: ignore[no-untyped-def]
+        return {"dw": 2 * float(p["w"][0, 0]), "dc": 2 * p["c"]}
+
+    report = gradcheck.check(loss=loss, grads=grads, params=params)
+    assert report.ok, report.tensor("w").message
