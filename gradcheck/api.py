@@ -138,6 +138,7 @@ def explain(model: Model, report: Report) -> Report:
         suspect_message=message,
         nonfinite=nonfinite,
         warnings=tuple(warnings),
+        notes=tuple(str(n) for n in model.extra.get("notes", ())),
         stats=stats,
     )
 

@@ -314,6 +314,8 @@ def rich_report(report: Report, *, title: str | None = None) -> RenderableType:
         head.append(f" · {title or report.source}")
     parts.append(head)
     parts.append(Text(mode_text(report), style="dim"))
+    for note in report.notes:
+        parts.append(Text(f"note: {note}", style="dim"))
     if report.tensors:
         parts.append(tensor_table(report))
     for t, message in findings(report):
@@ -355,6 +357,7 @@ def to_text(report: Report, *, title: str | None = None) -> str:
         head += f" - {title or report.source}"
     lines.append(head)
     lines.append(mode_text(report))
+    lines += [f"note: {note}" for note in report.notes]
     if report.tensors:
         rows = table_rows(report)
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

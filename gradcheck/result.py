@@ -180,6 +180,7 @@ class Report:
     loss: float | None = None
     source: str | None = None
     suspect_message: str | None = None
+    notes: tuple[str, ...] = ()  # how the model was read (from the adapter): context, not warnings
 
     @property
     def ok(self) -> bool:
@@ -211,6 +212,7 @@ class Report:
             "loss": _num(self.loss),
             "source": self.source,
             "suspect_message": self.suspect_message,
+            "notes": list(self.notes),
         }
 
 

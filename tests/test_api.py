@@ -117,3 +117,10 @@ def test_a_loss_that_turns_nan_only_under_perturbation_is_located(tmp_path: Path
     assert nf is not None and nf.phase == "perturbation"
     assert nf.line == 4 and nf.variable == "root" and nf.kind == "invalid"
     assert "moved to" in nf.message
+
+
+def test_how_the_model_was_read_is_noted_in_the_report() -> None:
+    report = gradcheck.check(load_model(SAMPLES / "seed000_cost_rises.py"))
+    assert any("self.cost" in note for note in report.notes)
+    assert "note: the cost is read from self.cost" in to_text(report)
+    assert json.loads(to_json(report))["notes"] == list(report.notes)
