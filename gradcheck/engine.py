@@ -391,9 +391,14 @@ def estimate_noise(
             signs = rng.choice(np.array([-1.0, 1.0]), size=arr.shape)
             delta = signs * steps * 1e-2
             values = [f0]
+            base = saved if saved.dtype == np.float64 else saved.astype(np.float64)
+            point = np.empty(np.shape(delta))
             for j in range(1, points):
-                arr[...] = (saved.astype(np.float64) + j * delta).astype(arr.dtype)
+                np.multiply(delta, j, out=point)
+                point += base
+                arr[...] = point
                 values.append(evaluate())
+            del point, base
             arr[...] = saved
             f = np.asarray(values)
             if not np.all(np.isfinite(f)):
@@ -619,21 +624,33 @@ class _Checker:
         saved: np.ndarray,
         direction: np.ndarray,
         analytic_full: np.ndarray,
-        mask: np.ndarray | None = None,
+        span: tuple[int, int] | None = None,
     ) -> tuple[float, float, float]:
-        """(analytic, numeric, error bar) of the derivative along ``direction`` (masked if given)."""
-        base = saved.astype(np.float64)
-        v = direction if mask is None else np.where(mask, direction, 0.0)
+        """(analytic, numeric, error bar) of the derivative along ``direction``.
+
+        With ``span`` = (lo, hi), only the flat C-order entries lo..hi-1 move. Written with two
+        work arrays and in-place operations: memory stays a small multiple of the tensor.
+        """
+        base = saved if saved.dtype == np.float64 else saved.astype(np.float64)
+        v = direction
+        if span is not None:
+            v = np.zeros_like(direction)
+            lo, hi = span
+            v.reshape(-1)[lo:hi] = direction.reshape(-1)[lo:hi]
         try:
-            arr[...] = (base + v).astype(arr.dtype)
-            up = arr.astype(np.float64) - base
+            work = np.asarray(np.add(base, v))  # asarray: a 0-d sum comes back as a scalar
+            arr[...] = work
+            np.subtract(arr, base, out=work)  # the realised step up
             fp = self.evaluate()
-            arr[...] = (base - v).astype(arr.dtype)
-            down = base - arr.astype(np.float64)
+            down = np.asarray(np.subtract(base, v))
+            arr[...] = down
+            np.subtract(base, arr, out=down)  # the realised step down
             fm = self.evaluate()
         finally:
             arr[...] = saved
-        analytic = float(np.sum(analytic_full * (up + down)))
+        work += down
+        np.multiply(work, analytic_full, out=work)
+        analytic = float(work.sum())
         numeric = fp - fm
         bound = NOISE_SIGMAS * math.sqrt(2.0) * self.sigma
         return analytic, numeric, bound
@@ -659,24 +676,25 @@ class _Checker:
             for _ in range(count):
                 # Scaled by 1/sqrt(size): the whole step has the length of one coordinate's step,
                 # so it crosses no more ReLU corners than a single-coordinate check does.
-                v = (
-                    self.rng.choice(np.array([-1.0, 1.0]), size=arr.shape)
-                    * steps_full
-                    / math.sqrt(arr.size)
-                )
+                v = self.rng.choice(np.array([-1.0, 1.0]), size=arr.shape)
+                v *= steps_full
+                v /= math.sqrt(arr.size)
                 a, n, b = self.along(arr, saved, v, analytic_full)
                 self.tick(2)
                 rel = relative_error(np.array([a]), np.array([n]), np.array([b]), passing)
                 if rel > passing and math.isfinite(n):
                     # Taylor test: halve the step. A wrong gradient keeps (n - a)/t constant;
                     # truncation shrinks it like t^2 and ReLU corners like t.
-                    a2, n2, b2 = self.along(arr, saved, v / 2, analytic_full)
+                    v /= 2
+                    a2, n2, b2 = self.along(arr, saved, v, analytic_full)
+                    v *= 2
                     rel2 = relative_error(np.array([a2]), np.array([n2]), np.array([b2]), passing)
                     if rel2 <= passing or abs(n2 - a2) * 2 < 0.6 * abs(n - a):
                         rel = min(rel, rel2)
                     elif culprit is None:
                         culprit = self.bisect(arr, saved, v, analytic_full, a - n)
                 rels.append(rel)
+                del v
         finally:
             arr[...] = saved
         return rels, culprit
@@ -695,11 +713,9 @@ class _Checker:
         other: e(right) = e(all) - e(left). Follow the half that carries more of it.
         """
         lo, hi = 0, arr.size
-        flat_ids = np.arange(arr.size).reshape(arr.shape)
         while hi - lo > BISECT_LEAF:
             mid = (lo + hi) // 2
-            mask = (flat_ids >= lo) & (flat_ids < mid)
-            a, n, _ = self.along(arr, saved, v, analytic_full, mask)
+            a, n, _ = self.along(arr, saved, v, analytic_full, span=(lo, mid))
             left_error = a - n
             if abs(left_error) >= abs(error - left_error):
                 hi, error = mid, left_error
