@@ -43,7 +43,9 @@ def bare_loop(params: dict[str, np.ndarray], loss, grads) -> int:  # type: ignor
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batch", type=int, default=64)
     args = parser.parse_args()
@@ -52,7 +54,7 @@ def main() -> None:
     n = sum(p.size for p in params.values())
     bare_times, check_times = [], []
     report = None
-    for _ in range(args.repeats):           # interleaved, so drift affects both alike
+    for _ in range(args.repeats):  # interleaved, so drift affects both alike
         t = time.perf_counter()
         bare_calls = bare_loop(params, loss, grads)
         bare_times.append(time.perf_counter() - t)
@@ -63,9 +65,13 @@ def main() -> None:
     bare, full = statistics.median(bare_times), statistics.median(check_times)
     print(f"model: MLP 64-64-10, batch {args.batch}, {n:,} parameters (float64)")
     print(f"bare loop     : {bare_calls:,} loss calls + 1 gradient call   median {bare:.3f} s")
-    print(f"gradcheck full: {report.stats.loss_evaluations:,} loss calls + {report.stats.grad_evaluations} "
-          f"gradient call(s)  median {full:.3f} s")
-    print(f"ratio gradcheck / bare: {full / bare:.3f}  (target <= 1.15; {args.repeats} repeats, interleaved)")
+    print(
+        f"gradcheck full: {report.stats.loss_evaluations:,} loss calls + {report.stats.grad_evaluations} "
+        f"gradient call(s)  median {full:.3f} s"
+    )
+    print(
+        f"ratio gradcheck / bare: {full / bare:.3f}  (target <= 1.15; {args.repeats} repeats, interleaved)"
+    )
 
 
 if __name__ == "__main__":

@@ -20,9 +20,17 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=0, keepdims=True)
 
 
-def make_mlp(sizes: tuple[int, ...] = (4, 5, 3), m: int = 6, *, bug: str | None = None, seed: int = 0,
-             dtype: Any = np.float64, activation: str = "tanh", scale: float = 1.0,
-             l2: float = 0.0) -> LooseModel:
+def make_mlp(
+    sizes: tuple[int, ...] = (4, 5, 3),
+    m: int = 6,
+    *,
+    bug: str | None = None,
+    seed: int = 0,
+    dtype: Any = np.float64,
+    activation: str = "tanh",
+    scale: float = 1.0,
+    l2: float = 0.0,
+) -> LooseModel:
     """A softmax classifier with hidden layers; columns are examples (course layout).
 
     bugs: "missing_1/m", "sign", "transpose" (square hidden layers), "derivative" (uses tanh for dtanh in
@@ -33,7 +41,9 @@ def make_mlp(sizes: tuple[int, ...] = (4, 5, 3), m: int = 6, *, bug: str | None 
     L = len(sizes) - 1
     params: Params = {}
     for l in range(1, L + 1):
-        params[f"W{l}"] = (rng.standard_normal((sizes[l], sizes[l - 1])) / np.sqrt(sizes[l - 1])).astype(dtype)
+        params[f"W{l}"] = (
+            rng.standard_normal((sizes[l], sizes[l - 1])) / np.sqrt(sizes[l - 1])
+        ).astype(dtype)
         params[f"b{l}"] = (0.1 * rng.standard_normal((sizes[l], 1))).astype(dtype)
     X = rng.standard_normal((sizes[0], m)).astype(dtype)
     labels = rng.integers(0, sizes[-1], m)
@@ -140,10 +150,17 @@ def make_batchnorm(m: int = 8, seed: int = 0, bug: str | None = None) -> LooseMo
         dbeta = np.sum(dout, axis=1, keepdims=True)
         dZh = dout * p["gamma"]
         inv = 1 / np.sqrt(var + eps)
-        dZ = inv * (dZh - dZh.mean(axis=1, keepdims=True) - Zh * (dZh * Zh).mean(axis=1, keepdims=True))
+        dZ = inv * (
+            dZh - dZh.mean(axis=1, keepdims=True) - Zh * (dZh * Zh).mean(axis=1, keepdims=True)
+        )
         if bug == "bn_mean":
             dZ = inv * (dZh - Zh * (dZh * Zh).mean(axis=1, keepdims=True))
-        return {"dW1": dZ @ X.T, "db1": np.sum(dZ, axis=1, keepdims=True), "dgamma": dgamma, "dbeta": dbeta}
+        return {
+            "dW1": dZ @ X.T,
+            "db1": np.sum(dZ, axis=1, keepdims=True),
+            "dgamma": dgamma,
+            "dbeta": dbeta,
+        }
 
     return params, loss, grads
 
@@ -159,7 +176,7 @@ def make_relu_kinks(seed: int = 0, dtype: Any = np.float64, bug: str | None = No
 
     def loss(p: Params) -> float:
         relu = np.maximum(p["w"], 0)
-        pooled = p["v"].max(axis=1)         # ties in both rows
+        pooled = p["v"].max(axis=1)  # ties in both rows
         return float(np.sum(c * relu) + np.sum(np.abs(p["w"])) + np.sum(pooled**2))
 
     def grads(p: Params) -> dict[str, np.ndarray]:

@@ -131,7 +131,9 @@ def test_a_missing_one_over_m_names_every_tensor(pytester: pytest.Pytester) -> N
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["gradcheck: 4 of 4 tensors FAIL: W1 (*scale), b1 (*scale), W2 (*scale), b2 (*scale); suspect layer 2"]
+        [
+            "gradcheck: 4 of 4 tensors FAIL: W1 (*scale), b1 (*scale), W2 (*scale), b2 (*scale); suspect layer 2"
+        ]
     )
 
 
