@@ -569,3 +569,10 @@ def test_one_number_is_the_gradient_of_a_one_entry_tensor() -> None:
 
     report = gradcheck.check(loss=loss, grads=grads, params=params)
     assert report.ok, report.tensor("w").message
+
+
+def test_a_gross_error_gets_the_reading_without_the_numerical_evidence() -> None:
+    w2 = check(make_mlp((4, 5, 3), bug="sign")).tensor("W2")
+    assert "sign flipped" in (w2.message or "")
+    assert "Re-measured" not in (w2.message or "") and "Taylor" not in (w2.message or "")
+    assert w2.details["taylor_verdict"] == "wrong" and w2.details["confirmed_wrong"] >= 1
