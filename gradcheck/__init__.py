@@ -3,7 +3,8 @@
 from gradcheck.adapters import from_object, make_model
 from gradcheck.api import check
 from gradcheck.engine import Options
-from gradcheck.errors import GradcheckError, NonFiniteError
+from gradcheck import render
+from gradcheck.errors import CheckInterrupted, GradcheckError, NonFiniteError
 from gradcheck.model import Model
 from gradcheck.result import Element, NonFinite, Report, ReportWarning, Stats, TensorResult
 
@@ -14,6 +15,7 @@ from gradcheck.watch import watch
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckInterrupted",
     "Element",
     "GradcheckError",
     "Model",
@@ -28,5 +30,6 @@ __all__ = [
     "check",
     "from_object",
     "make_model",
+    "render",
     "watch",
 ]
