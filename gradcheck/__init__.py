@@ -3,7 +3,6 @@
 from gradcheck.adapters import from_object, make_model
 from gradcheck.api import check
 from gradcheck.engine import Options
-from gradcheck import render
 from gradcheck.errors import CheckInterrupted, GradcheckError, NonFiniteError
 from gradcheck.model import Model
 from gradcheck.result import Element, NonFinite, Report, ReportWarning, Stats, TensorResult
@@ -30,6 +29,5 @@ __all__ = [
     "check",
     "from_object",
     "make_model",
-    "render",
     "watch",
 ]
