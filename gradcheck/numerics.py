@@ -215,7 +215,9 @@ def _file_kind(filename: str) -> str:
     kind = _FILE_KIND.get(filename)
     if kind is None:
         if filename.startswith("<"):
-            kind = "library" if filename.startswith("<frozen") else "user"
+            # NumPy < 1.25 runs its dispatch through "<__array_function__ internals>"
+            library = filename.startswith(("<frozen", "<__array_function__"))
+            kind = "library" if library else "user"
         else:
             path = os.path.realpath(filename)
             if path.startswith(_PKG_DIR):
@@ -1405,8 +1407,19 @@ _ROLE_NAMES = {
 # Building the record
 
 
-def _qualname(code: types.CodeType) -> str:
-    return getattr(code, "co_qualname", code.co_name)
+def _qualname(code: types.CodeType, frame: types.FrameType | None = None) -> str:
+    """``Class.method`` for a method: ``co_qualname`` on Python 3.11+; before that, read from the
+    class of ``self`` (or ``cls``) in the frame, without calling anything of the user's."""
+    qualname = getattr(code, "co_qualname", None)
+    if qualname is not None:
+        return str(qualname)
+    if frame is not None and code.co_argcount:
+        first = code.co_varnames[0]
+        owner = frame.f_locals.get(first) if first in ("self", "cls") else None
+        if owner is not None:
+            cls = owner if isinstance(owner, type) else type(owner)
+            return f"{cls.__qualname__}.{code.co_name}"
+    return code.co_name
 
 
 def _guess_kind(stmt: _Stmt, value: Any) -> str:
@@ -1437,7 +1450,7 @@ def _describe(
     code = frame.f_code
     loc, glob = frame.f_locals, frame.f_globals
     filename = code.co_filename
-    function = _qualname(code)
+    function = _qualname(code, frame)
     with np.errstate(all="ignore"):
         operands: list[dict[str, Any]] = []
         for text, g in stmt.operands:
@@ -2163,7 +2176,7 @@ class ErrorWatch:
         try:
             stmt = _source_index(code.co_filename).statement(frame.f_lineno)
             lineno = stmt.lineno if stmt is not None else frame.f_lineno
-            event = FPEvent(kind, code.co_filename, lineno, _qualname(code), self.step)
+            event = FPEvent(kind, code.co_filename, lineno, _qualname(code, frame), self.step)
             if len(self.events) < MAX_EVENTS:
                 self.events.append(event)
             if self.first is not None or stmt is None:

@@ -167,7 +167,8 @@ def test_seed001_as_a_decorated_method_names_the_divide_the_step_and_the_fix() -
             net.backward_propagation()
             net.update_parameters()
     err = info.value
-    assert 1300 <= (err.step or 0) <= 1500
+    # the exact step follows NumPy's rounding of exp: 1394 on NumPy 2.4, 1795 on 1.24
+    assert 1300 <= (err.step or 0) <= 1900
     assert err.kind == "divide"
     assert err.variable == "self.dA[l]"
     assert err.line == source_line(module.__file__, "self.dA[l] = -(np.divide")
@@ -697,7 +698,7 @@ def test_cli_seed001_names_the_divide_the_step_the_saturated_sigmoid_and_the_fix
     doc = json.loads(out)
     assert doc["ok"] is False
     first = doc["first_nonfinite"]
-    assert 1300 <= first["step"] <= 1500
+    assert 1300 <= first["step"] <= 1900  # 1394 on NumPy 2.4, 1795 on 1.24
     assert first["kind"] == "divide"
     assert first["line"] == source_line(path, "self.dA[l] = -(np.divide")
     assert "np.divide(1-self.Y, 1-self.A[l])" in first["source_line"]
