@@ -24,9 +24,15 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck.engine import DATA_NAMES, Fingerprint
+from gradcheck.engine import Fingerprint
 from gradcheck.errors import GradcheckError
-from gradcheck.model import Model
+from gradcheck.model import (
+    DATA_NAMES,
+    Model,
+    validate_array,
+    validate_params,
+)
+from gradcheck.model import type_name as _type_name
 
 __all__ = [
     "from_object",
@@ -41,62 +47,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # Validation at the boundary
 # --------------------------------------------------------------------------------------------
-
-
-def _type_name(value: object) -> str:
-    return type(value).__name__
-
-
-def validate_array(name: str, value: object) -> np.ndarray:
-    """Return ``value`` if the engine can perturb it in place, else raise naming ``name``.
-
-    Why each rule: an integer array cannot hold ``x + h`` for a small step ``h`` (the step rounds
-    away and every numeric gradient is 0); a read-only array cannot be perturbed in place; a list or
-    a Python float would have to be copied into an array, and the user's code would then never see
-    the perturbation.
-    """
-    if not isinstance(value, np.ndarray):
-        raise GradcheckError(
-            f"parameter {name!r} is a {_type_name(value)}, not a NumPy array; the check perturbs "
-            f"parameters in place, so pass the array your code reads (e.g. np.asarray(..., dtype=float) "
-            f"stored where your code finds it)"
-        )
-    if value.dtype.kind != "f":
-        raise GradcheckError(
-            f"parameter {name!r} has dtype {value.dtype}, not a floating-point dtype: a small step "
-            f"cannot be represented in it; convert it with .astype(np.float64)"
-        )
-    if not value.flags.writeable:
-        raise GradcheckError(
-            f"parameter {name!r} is read-only (flags.writeable is False): the check perturbs "
-            f"parameters in place; pass a writeable array (e.g. a .copy())"
-        )
-    return value
-
-
-def validate_params(params: object, *, what: str = "params") -> dict[str, np.ndarray]:
-    """Check a user's parameter mapping and return it as report name -> live array.
-
-    Keys that are not strings (``{1: W1, 2: W2}``) are reported under ``str(key)``; the values are
-    the user's arrays themselves.
-    """
-    if not isinstance(params, Mapping):
-        raise GradcheckError(
-            f"{what} must be a mapping of name -> NumPy array (e.g. {{'W1': W1, 'b1': b1}}); "
-            f"got a {_type_name(params)}"
-        )
-    if len(params) == 0:
-        raise GradcheckError(f"{what} is empty: there is no parameter to check")
-    out: dict[str, np.ndarray] = {}
-    for key, value in params.items():
-        name = key if isinstance(key, str) else str(key)
-        if name in out:
-            raise GradcheckError(
-                f"{what} has two keys that both read as {name!r} ({key!r} and another); "
-                f"rename one of them"
-            )
-        out[name] = validate_array(name, value)
-    return out
 
 
 class _MappingView(Mapping[str, np.ndarray]):

@@ -16,7 +16,7 @@ import numpy as np
 from gradcheck import adapters, diagnose, health, numerics
 from gradcheck.engine import Options, run_check
 from gradcheck.errors import CheckInterrupted, GradcheckError
-from gradcheck.model import Model
+from gradcheck.model import Model, data_arrays
 from gradcheck.result import NonFinite, Report
 
 
@@ -124,7 +124,7 @@ def explain(model: Model, report: Report) -> Report:
     warnings = list(report.warnings)
     # An empty tensor has no initialisation to judge (and no minimum to take).
     warnings += health.parameter_health({n: a for n, a in model.params.items() if a.size})
-    warnings += health.input_health(inputs_of(model))
+    warnings += health.input_health(data_arrays(model, labels=False))
     if nonfinite is None:
         with np.errstate(all="ignore"):
             warnings += health.activation_health(model.loss, user_code=user_code)
@@ -178,21 +178,5 @@ def locate(
         return located, 1
     located = numerics.locate_nonfinite(model.loss, phase=found.phase, user_code=user_code)
     if located is None or located.kind == "unknown":
-        located = numerics.scan_inputs(inputs_of(model, labels=True), phase="inputs") or located
+        located = numerics.scan_inputs(data_arrays(model), phase="inputs") or located
     return located, 1
-
-
-INPUT_NAMES = ("X", "x", "inputs", "A0", "A[0]", "cache['A0']")
-LABEL_NAMES = ("Y", "y", "labels", "targets")
-
-
-def inputs_of(model: Model, *, labels: bool = False) -> dict[str, np.ndarray]:
-    """The model's input arrays (and labels, if asked), from what the adapter says it owns."""
-    owned = model.owned_arrays() if model.owned_arrays is not None else {}
-    wanted = INPUT_NAMES + (LABEL_NAMES if labels else ())
-    found: dict[str, np.ndarray] = {}
-    for name, arr in owned.items():
-        # cache['A0'] is usually X itself: one array, one warning
-        if name in wanted and not any(np.shares_memory(arr, seen) for seen in found.values()):
-            found[name] = arr
-    return found

@@ -34,7 +34,7 @@ import numpy as np
 
 from gradcheck import diagnose, health
 from gradcheck.errors import CheckInterrupted, GradcheckError
-from gradcheck.model import Model, gradient_key_candidates
+from gradcheck.model import Model, data_arrays, gradient_key_candidates, validate_params
 from gradcheck.result import (
     FAIL,
     PASS,
@@ -250,31 +250,6 @@ def match_gradient(
     return None, None
 
 
-def validate_params(params: Mapping[str, Any]) -> None:
-    if not isinstance(params, Mapping):
-        raise GradcheckError(
-            f"params must be a mapping of name -> NumPy array; got {type(params).__name__}"
-        )
-    if not params:
-        raise GradcheckError("params is empty: there is nothing to check")
-    for name, arr in params.items():
-        if not isinstance(arr, np.ndarray):
-            raise GradcheckError(
-                f"parameter {name!r} is a {type(arr).__name__}, not a NumPy array; the check perturbs "
-                "arrays in place (wrap it with np.asarray(..., dtype=float) in your model)"
-            )
-        if arr.dtype.kind != "f":
-            raise GradcheckError(
-                f"parameter {name!r} has dtype {arr.dtype}; gradients need floating-point parameters "
-                "(create it with dtype=float)"
-            )
-        if not arr.flags.writeable:
-            raise GradcheckError(
-                f"parameter {name!r} is read-only (e.g. made by np.broadcast_to); the check perturbs "
-                "parameters in place: pass a writable copy (np.array(...))"
-            )
-
-
 def check_no_shared_memory(params: Mapping[str, np.ndarray]) -> None:
     """Two names for one array (or overlapping views) cannot be perturbed independently."""
     names = list(params)
@@ -338,24 +313,6 @@ class Fingerprint:
                     "compare evaluations on the same data, so the code must leave its inputs as it "
                     f"found them (normalise a copy, {name} = {name} / s, not {name} /= s)"
                 )
-
-
-# Arrays a model owns (`Model.owned_arrays`) that hold its data rather than a cache: user code
-# that writes into them between two evaluations makes every finite difference meaningless.
-DATA_NAMES = frozenset(
-    ("X", "x", "Y", "y", "inputs", "labels", "targets", "target", "data", "features")
-    + ("X_train", "Y_train", "x_train", "y_train")
-)
-
-
-def data_arrays(model: Model) -> dict[str, np.ndarray]:
-    """The model's inputs and labels, by the names its owner gave them."""
-    owned = model.owned_arrays() if model.owned_arrays is not None else {}
-    return {
-        name: arr
-        for name, arr in owned.items()
-        if name in DATA_NAMES and isinstance(arr, np.ndarray) and arr.dtype.kind in "biufc"
-    }
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from gradcheck.errors import GradcheckError
+
 LossFn = Callable[[], Any]
 GradsFn = Callable[[], Mapping[str, Any]]
 
@@ -71,3 +73,95 @@ def gradient_key_candidates(name: str) -> list[str]:
         if c not in seen:
             seen.append(c)
     return seen
+
+
+# --------------------------------------------------------------------------------------------
+# Validation at the boundary (adapters call it when building a Model, the engine again before it
+# perturbs anything, for Model records built by hand)
+# --------------------------------------------------------------------------------------------
+
+
+def type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def validate_array(name: str, value: object) -> np.ndarray:
+    """Return ``value`` if the engine can perturb it in place, else raise naming ``name``.
+
+    Why each rule: an integer array cannot hold ``x + h`` for a small step ``h`` (the step rounds
+    away and every numeric gradient is 0); a read-only array cannot be perturbed in place; a list or
+    a Python float would have to be copied into an array, and the user's code would then never see
+    the perturbation.
+    """
+    if not isinstance(value, np.ndarray):
+        raise GradcheckError(
+            f"parameter {name!r} is a {type_name(value)}, not a NumPy array; the check perturbs "
+            f"parameters in place, so pass the array your code reads (e.g. np.asarray(..., dtype=float) "
+            f"stored where your code finds it)"
+        )
+    if value.dtype.kind != "f":
+        raise GradcheckError(
+            f"parameter {name!r} has dtype {value.dtype}, not a floating-point dtype: a small step "
+            f"cannot be represented in it; convert it with .astype(np.float64)"
+        )
+    if not value.flags.writeable:
+        raise GradcheckError(
+            f"parameter {name!r} is read-only (flags.writeable is False): the check perturbs "
+            f"parameters in place; pass a writeable array (e.g. a .copy())"
+        )
+    return value
+
+
+def validate_params(params: object, *, what: str = "params") -> dict[str, np.ndarray]:
+    """Check a user's parameter mapping and return it as report name -> live array.
+
+    Keys that are not strings (``{1: W1, 2: W2}``) are reported under ``str(key)``; the values are
+    the user's arrays themselves.
+    """
+    if not isinstance(params, Mapping):
+        raise GradcheckError(
+            f"{what} must be a mapping of name -> NumPy array (e.g. {{'W1': W1, 'b1': b1}}); "
+            f"got a {type_name(params)}"
+        )
+    if len(params) == 0:
+        raise GradcheckError(f"{what} is empty: there is no parameter to check")
+    out: dict[str, np.ndarray] = {}
+    for key, value in params.items():
+        name = key if isinstance(key, str) else str(key)
+        if name in out:
+            raise GradcheckError(
+                f"{what} has two keys that both read as {name!r} ({key!r} and another); "
+                f"rename one of them"
+            )
+        out[name] = validate_array(name, value)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The model's data
+# --------------------------------------------------------------------------------------------
+
+#: Names under which a model's inputs are kept (`Model.owned_arrays`, module and object attributes),
+#: most usual first.
+INPUT_NAMES = ("X", "x", "inputs", "X_train", "x_train", "data", "features")
+#: ... and its labels.
+LABEL_NAMES = ("Y", "y", "labels", "targets", "target", "Y_train", "y_train")
+
+
+DATA_NAMES = frozenset(INPUT_NAMES + LABEL_NAMES)
+
+
+def data_arrays(model: Model, *, labels: bool = True) -> dict[str, np.ndarray]:
+    """The model's inputs (and labels, unless ``labels=False``), by the names its owner gave them.
+
+    Arrays a model owns that hold its data rather than a cache: user code that writes into them
+    between two evaluations makes every finite difference meaningless, and their scale is what the
+    input-health warning reads.
+    """
+    wanted = INPUT_NAMES + (LABEL_NAMES if labels else ())
+    owned = model.owned_arrays() if model.owned_arrays is not None else {}
+    return {
+        name: arr
+        for name, arr in owned.items()
+        if name in wanted and isinstance(arr, np.ndarray) and arr.dtype.kind in "biufc"
+    }

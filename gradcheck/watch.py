@@ -66,7 +66,7 @@ from gradcheck.health import (
     parameter_health,
     trace_activations,
 )
-from gradcheck.model import Model
+from gradcheck.model import INPUT_NAMES, Model
 from gradcheck.numerics import ErrorWatch, FPEvent, nonfinite_error, summarize
 from gradcheck.result import NonFinite, Report, ReportWarning
 
@@ -2150,9 +2150,6 @@ def _train_step(namespace: Mapping[str, Any], path: str) -> Callable[[], Any] | 
     return fn  # type: ignore[no-any-return]
 
 
-_INPUT_NAMES = ("X", "x", "inputs", "X_train", "x_train")
-
-
 def watch_file(
     path: str,
     *,
@@ -2204,7 +2201,7 @@ def watch_file(
     inputs: dict[str, Any] = {}
     for owner, prefix in ((state, f"{label}." if label else ""), (namespace, "")):
         space = owner if isinstance(owner, dict) else getattr(owner, "__dict__", {})
-        for name in _INPUT_NAMES:
+        for name in INPUT_NAMES:
             value = space.get(name) if isinstance(space, dict) else None
             if isinstance(value, np.ndarray):
                 inputs[f"{prefix}{name}"] = value
