@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,7 +44,7 @@ def cli(*args: str) -> dict[str, Any]:
     try:
         out["json"] = scrub(json.loads(run.stdout)) if run.stdout.strip() else None
     except json.JSONDecodeError:
-        out["stdout"] = run.stdout
+        out["stdout"] = re.sub(r"\b\d+(\.\d+)? (s|ms)\b", "T s", run.stdout)
     return out
 
 
