@@ -29,6 +29,8 @@ def scrub(value: Any) -> Any:
         return {k: scrub(v) for k, v in value.items() if k not in TIMING_KEYS}
     if isinstance(value, list):
         return [scrub(v) for v in value]
+    if isinstance(value, str):
+        return value.replace(str(ROOT), "<root>")
     return value
 
 
@@ -44,7 +46,7 @@ def cli(*args: str) -> dict[str, Any]:
     try:
         out["json"] = scrub(json.loads(run.stdout)) if run.stdout.strip() else None
     except json.JSONDecodeError:
-        out["stdout"] = re.sub(r"\b\d+(\.\d+)? (s|ms)\b", "T s", run.stdout)
+        out["stdout"] = scrub(re.sub(r"\b\d+(\.\d+)? (s|ms)\b", "T s", run.stdout))
     return out
 
 
@@ -63,7 +65,7 @@ def test_models() -> dict[str, Any]:
     import numpy as np
 
     import gradcheck
-    from tests import models
+    from tests import nets as models
 
     cases: list[tuple[str, Any]] = []
     for bug in (None, "missing_1/m", "sign", "derivative", "bias_axis", "missing_key",

@@ -11,7 +11,7 @@ import pytest
 import gradcheck
 from gradcheck.loader import load_model
 from gradcheck.render import to_json, to_text
-from tests.models import make_batchnorm, make_mlp
+from tests.nets import make_batchnorm, make_mlp
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_models"
 

@@ -17,7 +17,7 @@ from gradcheck.engine import (
     stratified_sample,
 )
 from gradcheck.model import Model
-from tests.models import make_batchnorm, make_mlp, make_relu_kinks
+from tests.nets import make_batchnorm, make_mlp, make_relu_kinks
 
 
 def check(model: tuple, **options) -> gradcheck.Report:  # type: ignore[type-arg]

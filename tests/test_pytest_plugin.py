@@ -16,14 +16,14 @@ import pytest
 
 import gradcheck as gc
 from gradcheck.pytest_plugin import failure_message
-from tests.models import make_mlp
+from tests.nets import make_mlp
 
 pytest_plugins = ["pytester"]
 
 # Why hypothesis is imported above: its pytest plugin imports it at the end of every in-process run,
 # and pytester drops modules imported during a run, so each run would pay ~0.8 s to import it again.
 
-MODELS_SOURCE = Path(__file__).with_name("models.py").read_text()
+MODELS_SOURCE = Path(__file__).with_name("nets.py").read_text()
 
 ESC = "\x1b"
 
