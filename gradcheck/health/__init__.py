@@ -1,5 +1,5 @@
 """The health room: activation, initialisation, gradient-norm and input health of a network whose
-numbers are finite but whose training will go badly; each reading returns report warnings, never prints.
+numbers are finite but whose training will go badly (report warnings, never printed).
 May import: numerics (the tracer) and report's records (gradcheck.result). Never rich or click.
 """
 

@@ -1,7 +1,7 @@
 """Initialisation health, read from the parameters alone.
 
-All-positive weights from ``np.random.rand``, a scale far above 1/sqrt(fan_in), identical weights that
-never break symmetry.
+All-positive weights from ``np.random.rand``, a scale far above 1/sqrt(fan_in), identical weights
+that never break symmetry.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Which statement is an activation: what a statement of the user's forward computes, from its syntax.
+"""Which statement is an activation: what a statement of the user's forward computes, by syntax.
 
 ``W @ X + b`` is a pre-activation, ``np.maximum(0, Z)`` a ReLU, ``np.tanh(Z)`` a tanh,
 ``1 / (1 + np.exp(-Z))`` a sigmoid (also through the user's own ``relu()``/``sigmoid()`` helpers);

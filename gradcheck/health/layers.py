@@ -12,7 +12,7 @@ from typing import Any
 
 from gradcheck.health.kinds import _name_kind
 from gradcheck.health.stats import ActivationStats, _batch_axes, _stats
-from gradcheck.health.tracing import _ActivationPass, _Alias, _Entry
+from gradcheck.health.tracing import _Alias, _Entry, collect_arrays
 
 __all__ = ["trace_activations"]
 
@@ -20,7 +20,7 @@ _Layer = list[tuple[_Entry, _Alias]]
 
 
 def _kinded(entries: list[_Entry]) -> list[tuple[int, _Entry, _Alias, str]]:
-    """(first order, entry, best alias, kind) of each array with a kind, in the order first named."""
+    """(first order, entry, best alias, kind) of each array with a kind, in first-named order."""
     found: list[tuple[int, _Entry, _Alias, str]] = []
     for entry in entries:
         if not entry.names:
@@ -94,7 +94,4 @@ def trace_activations(
     first). Cost: one traced call; for a check at initialisation or a watch after an anomaly, not
     for every training step.
     """
-    tracer = _ActivationPass(user_code)
-    result = tracer.run(run)
-    tracer._record_container(result, "<result>", "", 0, None)
-    return _layer_stats(_layers(_kinded(list(tracer.entries.values()))))
+    return _layer_stats(_layers(_kinded(collect_arrays(run, user_code))))

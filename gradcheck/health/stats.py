@@ -1,4 +1,4 @@
-"""Activation statistics: what the numbers of one layer's output say (scale, saturation, dead units).
+"""Activation statistics: what one layer's output numbers say (scale, saturation, dead units).
 
 The arrays of one layer (one call, or several calls pooled along the batch axis) become one
 :class:`ActivationStats`; which axis is the batch is read from the shapes of all the layers.

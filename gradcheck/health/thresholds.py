@@ -1,4 +1,4 @@
-"""The thresholds health judges by, each with the reason for its value, and the fixes its warnings share.
+"""The thresholds health judges by, each with the reason for its value; the fixes warnings share.
 
 Every threshold is a module constant here. A healthy network (He init on a ReLU MLP, Xavier on tanh,
 a softmax classifier, a small conv net, batch norm) gets no warning; the tests hold that.

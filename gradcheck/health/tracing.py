@@ -1,8 +1,8 @@
 """The traced activation pass: every float array one run of the user's forward makes, and its names.
 
-One run with the line tracer of :mod:`gradcheck.numerics`, over user frames only. Every float array a
-statement assigns (locals, ``self.A[l]``, ``cache['Z1']``), every array a user function returns, and
-the arrays left on ``self`` are collected; the statement that made each one says what it is
+One run with the line tracer of :mod:`gradcheck.numerics`, over user frames only. Every float array
+a statement assigns (locals, ``self.A[l]``, ``cache['Z1']``), every array a user function returns,
+and the arrays left on ``self`` are collected; the statement that made each one says what it is
 (:mod:`gradcheck.health.kinds`), and each name it was given is kept with the call that gave it.
 """
 
@@ -30,6 +30,8 @@ from gradcheck.numerics import (
     _TracedPass,
 )
 
+__all__ = ["collect_arrays"]
+
 
 @dataclass(frozen=True)
 class _Alias:
@@ -44,6 +46,8 @@ class _Alias:
 
 @dataclass
 class _Entry:
+    """One array the pass collected: what made it (kind, function, line) and every name it got."""
+
     array: np.ndarray
     kind: str | None
     names: list[_Alias] = field(default_factory=list)
@@ -276,3 +280,14 @@ class _ActivationPass(_TracedPass):
             elif _is_float_array(value):
                 self._record(value, name, None, function, line, frame)
         self._calls.pop(frame, None)
+
+
+def collect_arrays(run: Callable[[], Any], user_code: Callable[[str], bool] | None) -> list[_Entry]:
+    """Run ``run()`` once under the pass: the arrays it made (its result's too), first seen first.
+
+    Exceptions from ``run()`` propagate (the tracer is restored first).
+    """
+    tracer = _ActivationPass(user_code)
+    result = tracer.run(run)
+    tracer._record_container(result, "<result>", "", 0, None)
+    return list(tracer.entries.values())

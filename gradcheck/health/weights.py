@@ -1,8 +1,8 @@
-"""A network's weights read from its parameter names: which arrays are weights, their layers, fan-ins.
+"""A network's weights read from its parameter names: which arrays are weights, layers, fan-ins.
 
-``params['W1']``, ``self.W[1]``, ``conv2.weight`` and the gradients ``dW1``, ``d_w2`` all name a weight
-of a numbered layer; biases, batch-norm scales and shifts (names starting b/bias/beta/gamma/scale/
-shift) are not weights.
+``params['W1']``, ``self.W[1]``, ``conv2.weight`` and the gradients ``dW1``, ``d_w2`` all name a
+weight of a numbered layer; biases, batch-norm scales and shifts (names starting b/bias/beta/gamma/
+scale/shift) are not weights.
 """
 
 from __future__ import annotations

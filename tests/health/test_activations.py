@@ -1,5 +1,5 @@
-"""Activation health: each unhealthy layer gets the warning that names it and says what usually fixes
-it, next to healthy layers that get none; intermediates are pooled and named by layer.
+"""Activation health: each unhealthy layer gets the warning that names it and says what usually
+fixes it, next to healthy layers that get none; intermediates are pooled and named by layer.
 """
 
 from __future__ import annotations
