@@ -22,7 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from gradcheck.render import fmt, nonfinite_panel, operand_lines, shape_text, warning_text
+from gradcheck.report.formatting import fmt, operand_lines, shape_text, warning_text
+from gradcheck.report.nonfinite import nonfinite_panel
 from gradcheck.result import NonFinite
 from gradcheck.watch import UPDATE_RATIO_HEALTHY, WatchSummary
 
