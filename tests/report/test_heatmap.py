@@ -6,7 +6,7 @@ import numpy as np
 from rich.console import Console
 
 from gradcheck.diagnose import error_grid, grid_blocks
-from gradcheck.heatmap import HEAT_LEVELS, heatmap_plain, heatmap_renderable
+from gradcheck.report.heatmap import HEAT_LEVELS, heatmap_plain, heatmap_renderable
 
 AGREE = HEAT_LEVELS[0][1]
 WORST = HEAT_LEVELS[-1][1]

@@ -1,0 +1,45 @@
+"""A check's report as plain text, for logs and pytest failures: no colour, no box characters beyond
+ASCII (the heat map keeps its glyphs).
+
+The same pieces as the rich report, in the same order, read from the same :class:`Report`.
+"""
+
+from __future__ import annotations
+
+from gradcheck.report.check_findings import finding_head, findings, heatmap_args
+from gradcheck.report.check_summary import mode_text, summary_text
+from gradcheck.report.check_table import table_rows
+from gradcheck.report.formatting import aligned_lines, warning_text
+from gradcheck.report.heatmap import heatmap_plain
+from gradcheck.report.nonfinite import nonfinite_lines
+from gradcheck.report.result import PASS, Report
+
+__all__ = ["to_text"]
+
+
+def to_text(report: Report, *, title: str | None = None) -> str:
+    lines: list[str] = []
+    head = "gradcheck"
+    if title or report.source:
+        head += f" - {title or report.source}"
+    lines.append(head)
+    lines.append(mode_text(report))
+    lines += [f"note: {note}" for note in report.notes]
+    if report.tensors:
+        lines += aligned_lines(table_rows(report))
+    for t, message in findings(report):
+        if t.status != PASS:
+            lines.append(finding_head(t))
+            if message:
+                lines.append(f"  {message}")
+        heat = heatmap_args(t)
+        if heat is not None:
+            lines.append(heatmap_plain(**heat))
+    nf = report.nonfinite
+    if nf is not None:
+        lines.append(f"first non-finite value ({nf.kind}, during {nf.phase}): {nf.message}")
+        lines += nonfinite_lines(nf)
+    for w in report.warnings:
+        lines.append("warning " + "".join(warning_text(w)))
+    lines.append(("OK: " if report.ok else "NOT OK: ") + summary_text(report))
+    return "\n".join(lines)

@@ -1,0 +1,57 @@
+"""A check's report as rich text for a terminal: title, table, findings, heat maps, verdict.
+
+Nothing here computes a verdict; everything shown is read from the :class:`Report`.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group, RenderableType
+from rich.text import Text
+
+from gradcheck.report.check_findings import finding_head, findings, heatmap_args
+from gradcheck.report.check_summary import mode_text, summary_text
+from gradcheck.report.check_table import STATUS_STYLE, tensor_table
+from gradcheck.report.formatting import warning_text
+from gradcheck.report.heatmap import heatmap_renderable
+from gradcheck.report.nonfinite import nonfinite_panel
+from gradcheck.report.result import PASS, Report
+
+__all__ = ["print_report", "rich_report"]
+
+
+def rich_report(report: Report, *, title: str | None = None) -> RenderableType:
+    parts: list[RenderableType] = []
+    head = Text("gradcheck", style="bold")
+    if title or report.source:
+        head.append(f" · {title or report.source}")
+    parts.append(head)
+    parts.append(Text(mode_text(report), style="dim"))
+    for note in report.notes:
+        parts.append(Text(f"note: {note}", style="dim"))
+    if report.tensors:
+        parts.append(tensor_table(report))
+    for t, message in findings(report):
+        if t.status != PASS:
+            parts.append(Text(finding_head(t), style=STATUS_STYLE[t.status]))
+            if message:
+                parts.append(Text("  " + message))
+        heat = heatmap_args(t)
+        if heat is not None:
+            parts.append(heatmap_renderable(**heat))
+    if report.nonfinite is not None:
+        parts.append(nonfinite_panel(report.nonfinite))
+    for w in report.warnings:
+        parts.append(
+            Text.assemble(
+                ("warning ", "bold yellow"), (warning_text(w)[0], "yellow"), warning_text(w)[1]
+            )
+        )
+    verdict_style = "bold green" if report.ok else "bold red"
+    parts.append(
+        Text(("OK: " if report.ok else "NOT OK: ") + summary_text(report), style=verdict_style)
+    )
+    return Group(*parts)
+
+
+def print_report(report: Report, console: Console, *, title: str | None = None) -> None:
+    console.print(rich_report(report, title=title))

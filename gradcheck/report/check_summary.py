@@ -1,0 +1,63 @@
+"""The two sentences around a check's table: what the check did, and what it found.
+
+:func:`mode_text` is the line under the title (mode, coverage, evaluations, time);
+:func:`summary_text` is the verdict the output ends with, after ``OK:`` or ``NOT OK:``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gradcheck.report.result import FAIL, WARN, Report
+
+__all__ = ["mode_text", "summary_text"]
+
+
+def mode_text(report: Report) -> str:
+    s = report.stats
+    what = {
+        "full": "every coordinate checked",
+        "sampled": "sampled coordinates",
+        "directional": "random directions",
+        "sampled+directional": "sampled coordinates + random directions",
+        "none": "no gradient compared",
+    }.get(s.mode, s.mode)
+    if s.mode != "none" and s.coordinates_total and s.mode != "full":
+        what += f" ({s.coordinates_checked:,} of {s.coordinates_total:,} coordinates, {s.directions} directions)"
+    return (
+        f"{what}; {s.loss_evaluations:,} loss and {s.grad_evaluations:,} gradient evaluations "
+        f"in {s.seconds:.2f} s"
+    )
+
+
+def summary_text(report: Report) -> str:
+    tensors = report.tensors
+    failed = [t for t in tensors if t.status == FAIL]
+    warned = [t for t in tensors if t.status == WARN]
+    kinks = sum(t.kinks for t in tensors)
+    parts: list[str] = []
+    if report.stats.interrupted:
+        parts.append(f"INTERRUPTED after {len(tensors)} tensor(s); the rest were not checked.")
+    if report.nonfinite is not None:
+        nf = report.nonfinite
+        where = f" at {Path(nf.file).name}:{nf.line}" if nf.file and nf.line else ""
+        what = f" ({nf.variable})" if nf.variable else ""
+        parts.append(
+            f"A non-finite value (NaN/Inf, {nf.kind}) appeared during the {nf.phase}{where}{what}."
+        )
+    if failed:
+        names = ", ".join(t.name for t in failed)
+        parts.append(f"{len(failed)} of {len(tensors)} tensors FAIL: {names}.")
+        if report.suspect_message:
+            parts.append(report.suspect_message)
+    elif tensors:
+        parts.append(
+            f"All {len(tensors)} tensors agree with finite differences"
+            + (f" ({len(warned)} borderline)." if warned else ".")
+        )
+    if kinks:
+        parts.append(
+            f"{kinks} coordinate(s) sat on a kink (ReLU at 0, a max tie, |x| at 0) and were "
+            "checked off the corner instead."
+        )
+    return " ".join(parts)

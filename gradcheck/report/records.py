@@ -1,0 +1,63 @@
+"""The records a check and a watch share: a warning, and where the first NaN/Inf came from.
+
+Frozen, computed by the engine, the health readings and the tracer, read by the renderers; their
+``to_dict()`` is the JSON of INTERFACE.md §4.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gradcheck.report.json_values import jsonable
+
+__all__ = ["NonFinite", "ReportWarning"]
+
+
+@dataclass(frozen=True)
+class ReportWarning:
+    """Something worth knowing that is not a wrong gradient (initialisation, saturation, ...)."""
+
+    kind: str
+    where: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind, "where": self.where, "message": self.message}
+        if self.details:
+            d["details"] = jsonable(self.details)
+        return d
+
+
+@dataclass(frozen=True)
+class NonFinite:
+    """Where the first NaN/Inf came from."""
+
+    phase: str  # "loss", "grads", "perturbation", "params", ...
+    file: str | None
+    line: int | None
+    function: str | None
+    variable: str | None
+    kind: str  # "divide", "overflow", "invalid", "input", "unknown"
+    message: str
+    source_line: str | None = None
+    operands: tuple[dict[str, Any], ...] = ()
+    cause: str | None = None
+    fix: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "phase": self.phase,
+            "file": self.file,
+            "line": self.line,
+            "function": self.function,
+            "variable": self.variable,
+            "kind": self.kind,
+            "message": self.message,
+            "source_line": self.source_line,
+            "operands": [jsonable(o) for o in self.operands],
+            "cause": self.cause,
+            "fix": self.fix,
+        }

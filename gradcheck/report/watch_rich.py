@@ -1,0 +1,81 @@
+"""A watched run's summary as rich text for a terminal, and the summary a decorator prints at exit.
+
+The cost plot, the tensor health table (a ratio far above healthy in yellow), the first NaN/Inf as
+a panel, warnings and the verdict, all read from the summary.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from gradcheck.report.cost_plot import cost_caption, cost_plot
+from gradcheck.report.formatting import warning_text
+from gradcheck.report.nonfinite import nonfinite_panel
+from gradcheck.report.watch_plain import to_text
+from gradcheck.report.watch_words import (
+    check_lines,
+    header_text,
+    later_origins,
+    nonfinite_head,
+    tensor_rows,
+    verdict_text,
+)
+from gradcheck.watch import WatchSummary
+
+__all__ = ["print_summary", "print_summary_stderr", "rich_summary"]
+
+
+def rich_summary(s: WatchSummary, *, title: str | None = None) -> RenderableType:
+    parts: list[RenderableType] = []
+    head = Text("gradcheck watch", style="bold")
+    if title:
+        head.append(f" · {title}")
+    parts.append(head)
+    parts.append(Text(header_text(s), style="dim"))
+    for note in s.notes:
+        parts.append(Text(note, style="dim"))
+    for line in check_lines(s):
+        parts.append(Text(line, style="green" if "agree" in line else "bold red"))
+    caption = cost_caption(s.costs)
+    if caption:
+        parts.append(Text(caption, style="bold"))
+        parts.append(Text("\n".join(cost_plot(s.costs)), style="cyan"))
+    if s.tensors:
+        parts.append(_health_table(s))
+    if s.first_nonfinite is not None:
+        parts.append(Text(nonfinite_head(s), style="bold red"))
+        parts.append(nonfinite_panel(s.first_nonfinite))
+        parts.extend(Text(line, style="red") for line in later_origins(s))
+    for w in s.warnings:
+        lead, message = warning_text(w)
+        parts.append(Text.assemble(("warning ", "bold yellow"), (lead, "yellow"), message))
+    parts.append(Text(verdict_text(s), style="bold green" if s.ok else "bold red"))
+    return Group(*parts)
+
+
+def _health_table(s: WatchSummary) -> Table:
+    rows = tensor_rows(s)
+    table = Table(show_edge=False, header_style="bold", pad_edge=False, expand=False)
+    for i, name in enumerate(rows[0]):
+        table.add_column(name, justify="right" if 1 < i < 5 else "left", no_wrap=True)
+    for row in rows[1:]:
+        style = "yellow" if row[5].endswith("x healthy") else ""
+        table.add_row(*row[:5], Text(row[5], style=style))
+    return table
+
+
+def print_summary(s: WatchSummary, console: Console, *, title: str | None = None) -> None:
+    console.print(rich_summary(s, title=title))
+
+
+def print_summary_stderr(s: WatchSummary) -> None:
+    """What ``@gradcheck.watch(summary=True)`` prints at exit: the summary, on stderr."""
+    console = Console(stderr=True, highlight=False)
+    if console.is_terminal:
+        print_summary(s, console, title=s.name)
+    else:
+        sys.stderr.write(to_text(s, title=s.name) + "\n")
