@@ -37,7 +37,7 @@ from gradcheck.engine.gradients import Unusable, analytic_gradient
 from gradcheck.engine.noise import estimate_noise
 from gradcheck.engine.nonfinite import perturbed_nonfinite
 from gradcheck.engine.options import Options
-from gradcheck.engine.plan import plan_check
+from gradcheck.engine.plan import Plan, plan_check
 from gradcheck.engine.preflight import (
     base_point,
     match_gradients,
@@ -66,15 +66,15 @@ def run_check(
     names = selected_names(model, state.options)
     state.nonfinite = nonfinite_parameter(model.params, names)
     if state.nonfinite is not None:
-        return report(state, (), start, mode="none")
+        return report(state, (), start)
     base = base_point(state)
     if base is None:  # the loss is NaN or Inf at the given parameters
-        return report(state, (), start, mode="none")
+        return report(state, (), start)
     matched = match_gradients(state, names, base.grads)
     plan = plan_check(model.params, names, state.options, base.t_loss, state.rng)
     state.total = plan.steps
-
     state.sigma = loss_noise(state, names)
+
     keys = list(base.grads)
     results: list[TensorResult] = []
     try:
@@ -83,29 +83,12 @@ def run_check(
                 check_tensor(state, name, matched[name], plan.tensors[name], keys, names)
             )
     except KeyboardInterrupt:
-        partial = report(
-            state,
-            tuple(results),
-            start,
-            mode=plan.mode,
-            checked=state.checked_total,
-            total=plan.coordinates,
-            directions=state.directions_total,
-            interrupted=True,
-        )
+        partial = report(state, tuple(results), start, plan, interrupted=True)
         raise CheckInterrupted(partial) from None
 
     results = [swapped(state, r) for r in results]
     leave_as_found(state)
-    return report(
-        state,
-        tuple(results),
-        start,
-        mode=plan.mode,
-        checked=state.checked_total,
-        total=plan.coordinates,
-        directions=state.directions_total,
-    )
+    return report(state, tuple(results), start, plan)
 
 
 def loss_noise(state: CheckState, names: Sequence[str]) -> float:
@@ -174,22 +157,20 @@ def report(
     state: CheckState,
     tensors: tuple[TensorResult, ...],
     start: float,
+    plan: Plan | None = None,
     *,
-    mode: str,
-    checked: int = 0,
-    total: int = 0,
-    directions: int = 0,
     interrupted: bool = False,
 ) -> Report:
+    """The report of what was done; without a plan, of a check stopped before any perturbation."""
     stats = Stats(
-        mode=mode,
+        mode=plan.mode if plan is not None else "none",
         loss_evaluations=state.calls.losses,
         grad_evaluations=state.calls.grads,
         seconds=time.perf_counter() - start,
         requested_mode=state.options.mode,
-        coordinates_checked=checked,
-        coordinates_total=total,
-        directions=directions,
+        coordinates_checked=state.checked_total,
+        coordinates_total=plan.coordinates if plan is not None else 0,
+        directions=state.directions_total,
         noise=state.sigma,
         seed=state.options.seed,
         interrupted=interrupted,
