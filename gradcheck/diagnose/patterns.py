@@ -7,14 +7,12 @@ trying one pattern after another, in the order of ``_RULES``; the patterns thems
 
 The one rule behind :func:`classify`: a pattern is claimed only when the numbers support it. Every
 test is a fit with a goodness-of-fit check against the engine's per-coordinate noise bound
-``tolerance``: a coordinate is *explained* by a hypothesis "a = c * T(n)" (T = identity, transpose,
-shift) when ``|a - c T(n)| <= FIT_SLACK * (1 + |c|) * tolerance``, because ``n`` carries an error of
-up to ``tolerance`` that the factor multiplies and ``a`` carries its own round-off of the same
-order. A hypothesis wins when it explains at least :data:`MIN_EXPLAINED` of the checked
-coordinates, leaves at most 1/:data:`MIN_IMPROVEMENT` as many unexplained as the plain
-"a = n" does, and rests on at least :data:`MIN_SUPPORT` coordinates where the numeric gradient
-stands clear of its noise. When nothing passes, the pattern is ``None`` and the message says what
-the numbers do show. (The thresholds are in :mod:`gradcheck.diagnose.thresholds`.)
+``tolerance`` (when a coordinate is *explained* by a hypothesis "a = c * T(n)", and why, is in
+:mod:`gradcheck.diagnose.fit`). A hypothesis wins when it explains at least :data:`MIN_EXPLAINED`
+of the checked coordinates, leaves at most 1/:data:`MIN_IMPROVEMENT` as many unexplained as the
+plain "a = n" does, and rests on at least :data:`MIN_SUPPORT` coordinates where the numeric
+gradient stands clear of its noise. When nothing passes, the pattern is ``None`` and the message
+says what the numbers do show. (The thresholds are in :mod:`gradcheck.diagnose.thresholds`.)
 """
 
 from __future__ import annotations
