@@ -1,0 +1,45 @@
+"""The record every diagnosis returns: a pattern name, a factor, a message and its numbers.
+
+The diagnose room is pure functions over numbers the engine already has; NumPy only, nothing
+printed. The engine calls them for failing tensors and copies the answers into
+:class:`~gradcheck.result.TensorResult` (``pattern``, ``factor``, ``message``, ``details``) and
+:class:`~gradcheck.result.Report` (``suspect_layer``, ``suspect_message``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What a disagreement looks like.
+
+    pattern
+        ``None`` (no simple pattern fits, or nothing disagrees) or one of ``"scale"``, ``"sign"``,
+        ``"regularization"``, ``"transpose"``, ``"shift"``, ``"zero"``, ``"row"``, ``"column"``,
+        ``"slice"``, ``"partial"`` (from :func:`~gradcheck.diagnose.patterns.classify`),
+        ``"shape"`` (:func:`~gradcheck.diagnose.shape.shape_mismatch`), ``"missing"``
+        (:func:`~gradcheck.diagnose.keys.missing`), ``"swapped"``
+        (:func:`~gradcheck.diagnose.keys.borrowed`).
+    factor
+        for ``scale``/``sign`` (and a scaled transpose): analytic = factor * numeric.
+    message
+        one or two sentences for the user, with the numbers behind the verdict and the likely cause.
+    details
+        the numbers, JSON-friendly: counts, fitted factors, indices of wrong rows, ...
+    """
+
+    pattern: str | None
+    factor: float | None
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pattern": self.pattern,
+            "factor": self.factor,
+            "message": self.message,
+            "details": dict(self.details),
+        }
