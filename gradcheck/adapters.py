@@ -33,6 +33,9 @@ from gradcheck.model import (
     validate_params,
 )
 from gradcheck.model import type_name as _type_name
+from gradcheck.models.data import batch_extra as _batch_extra
+from gradcheck.models.data import infer_batch_size
+from gradcheck.models.data import owned_arrays as _owned_arrays
 
 __all__ = [
     "from_object",
@@ -487,45 +490,6 @@ class _Binder:
 # --------------------------------------------------------------------------------------------
 # The trio: forward, cost, backward with the user's own signatures
 # --------------------------------------------------------------------------------------------
-
-
-def infer_batch_size(X: object, Y: object) -> int | None:
-    """The number of examples, when the shapes of X and Y say it without ambiguity.
-
-    Course code keeps examples in columns (X: features x m, Y: 1 x m); most other code keeps them
-    in rows (X: m x features, Y: m or m x classes). Used by the diagnosis of a missing 1/m.
-    """
-    xs = getattr(X, "shape", None)
-    ys = getattr(Y, "shape", None)
-    if not xs or not ys:
-        return None
-    if len(ys) == 1:
-        return int(ys[0]) if ys[0] in (xs[0], xs[-1]) else None
-    rows = ys[0] == xs[0]
-    cols = ys[-1] == xs[-1]
-    if rows and not cols:
-        return int(ys[0])
-    if cols and not rows:
-        return int(ys[-1])
-    if rows and cols:
-        # Y is 1 x m or m x 1: the long side is the batch.
-        if ys[0] == 1 and ys[-1] != 1:
-            return int(ys[-1])
-        if ys[-1] == 1 and ys[0] != 1:
-            return int(ys[0])
-    return None
-
-
-def _batch_extra(X: object, Y: object) -> dict[str, Any]:
-    batch = infer_batch_size(X, Y)
-    return {} if batch is None else {"batch_size": batch}
-
-
-def _owned_arrays(values: Mapping[str, object]) -> Callable[[], Mapping[str, np.ndarray]] | None:
-    arrays = {k: v for k, v in values.items() if isinstance(v, np.ndarray)}
-    if not arrays:
-        return None
-    return lambda: dict(arrays)
 
 
 class _Trio:
