@@ -1,8 +1,16 @@
-"""The public makers: :func:`make_model` for loose functions or a forward/cost/backward trio, and
-:func:`from_object` for a stateful object. Each turns what a user wrote into one
-:class:`~gradcheck.models.model.Model` whose arrays are the user's own and whose closures read them
-live; anything the harness cannot use is rejected here, at the boundary, with a
-:class:`~gradcheck.errors.GradcheckError` that names the item.
+"""The public makers, :func:`make_model` and :func:`from_object`: every form a user writes, turned
+into one :class:`~gradcheck.models.model.Model`.
+
+The engine knows one thing: named arrays it may perturb in place, a zero-argument loss and a
+zero-argument gradient function. Users know other things: ``loss(params)``/``grads(params)``, a
+``forward``/``cost``/``backward`` trio with their own signatures, or a class that keeps everything on
+``self``. The makers meet them there. Two rules hold for every form:
+
+* the arrays in ``Model.params`` are the user's own arrays (never copies), and the closures read
+  them live, so a perturbation made by the engine is what the user's code sees;
+* anything the harness cannot use (an integer or read-only parameter, something that is not a
+  mapping or not callable, an argument that cannot be bound) is rejected here, at the boundary, with
+  a :class:`GradcheckError` that names the item.
 """
 
 from __future__ import annotations
@@ -42,8 +50,8 @@ def make_model(
     name -> array. Gradient keys may be the names or ``'d' + name``; extra keys are ignored.
 
     Trio: ``forward``, ``cost`` and ``backward`` with their own signatures; every argument is bound
-    by its name (see :class:`~gradcheck.models.binding.Binder` for the order). ``X``, ``Y`` and any further keyword
-    (``lambd=0.7``) are offered under their names. Forward runs once here, so that an argument that
+    by its name (see :class:`~gradcheck.models.binding.Binder` for the order). ``X``, ``Y`` and
+    any further keyword (``lambd=0.7``) are offered under their names. Forward runs once here, so that an argument that
     cannot be bound is reported now, naming the function, the argument and the names on offer.
     """
     trio = [

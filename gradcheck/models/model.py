@@ -76,8 +76,8 @@ def gradient_key_candidates(name: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Validation at the boundary (adapters call it when building a Model, the engine again before it
-# perturbs anything, for Model records built by hand)
+# Validation at the boundary (every model form calls it when building a Model, the engine again
+# before it perturbs anything, for Model records built by hand)
 # --------------------------------------------------------------------------------------------
 
 
