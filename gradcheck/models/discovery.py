@@ -1,0 +1,220 @@
+"""Finding the model in a user's file (``gradcheck check FILE``), once it is imported
+(:mod:`gradcheck.models.importer`).
+
+Discovery, first match wins (INTERFACE.md §3):
+
+1. ``--object NAME`` (``object_name``): the module-level object ``NAME``, adapted with
+   :func:`gradcheck.models.make.from_object`; ``--forward/--cost/--backward`` then name its methods.
+2. ``--forward/--cost/--backward`` given without ``--object``: the trio, with those function names
+   (the ones not given keep their default names).
+3. ``gradcheck_model``: a module-level value, or a zero-argument function (or class) that returns
+   one. The value may be
+
+   * a :class:`gradcheck.Model`, used as it is;
+   * a dict of keyword arguments for :func:`gradcheck.models.make.make_model`
+     (``dict(forward=forward_prop, cost=cost, backward=back_prop, params=params, x=x, y=y)`` or
+     ``dict(loss=..., grads=..., params=...)``), or, when it has the key ``"object"``, for
+     :func:`gradcheck.models.make.from_object` (``dict(object=net, params="W")``);
+   * any other object: adapted with ``from_object``.
+
+4. The trio under its default names ``forward``, ``cost``, ``backward``, with module-level
+   ``params`` (or ``parameters``), ``X`` (or ``x``) and ``Y`` (or ``y``).
+5. Loose functions ``loss`` and ``grads`` with module-level ``params`` (or ``parameters``);
+   ``X``/``Y`` when the module has them (they tell the report the batch size).
+
+When nothing matches, the error lists what the file defines and what was looked for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+import sys
+import types
+from collections.abc import Mapping
+from typing import Any
+
+from gradcheck.errors import GradcheckError
+from gradcheck.models.importer import import_file
+from gradcheck.models.make import from_object, make_model
+from gradcheck.models.model import Model
+
+__all__ = ["find_model", "load_model"]
+
+TRIO_DEFAULTS = ("forward", "cost", "backward")
+PARAMS_NAMES = ("params", "parameters")
+X_NAMES = ("X", "x")
+Y_NAMES = ("Y", "y")
+
+
+def _first(namespace: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str, Any] | None:
+    for n in names:
+        if n in namespace:
+            return n, namespace[n]
+    return None
+
+
+def _data(namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """Module-level X/x and Y/y, offered under the name the file uses."""
+    found: dict[str, Any] = {}
+    x = _first(namespace, X_NAMES)
+    y = _first(namespace, Y_NAMES)
+    if x is not None:
+        found["X"] = x[1]
+    if y is not None:
+        found["Y"] = y[1]
+    return found
+
+
+def _from_gradcheck_model(value: Any, path: str) -> Model:
+    if inspect.isfunction(value) or inspect.ismethod(value) or inspect.isclass(value):
+        try:
+            inspect.signature(value).bind()
+        except TypeError:
+            raise GradcheckError(
+                f"{path}: gradcheck_model must be a model or a function of no arguments returning "
+                f"one; it is {getattr(value, '__name__', 'a callable')}"
+                f"{inspect.signature(value)}"
+            ) from None
+        except ValueError:
+            pass  # no signature to read (a builtin): just call it
+        value = value()
+    if isinstance(value, Model):
+        return value
+    if isinstance(value, Mapping):
+        kwargs = dict(value)
+        if not all(isinstance(k, str) for k in kwargs):
+            raise GradcheckError(
+                f"{path}: gradcheck_model is a dict whose keys are not all strings"
+            )
+        if "object" in kwargs:
+            obj = kwargs.pop("object")
+            return from_object(obj, **kwargs)
+        return make_model(**kwargs)
+    return from_object(value)
+
+
+def _trio(
+    namespace: Mapping[str, Any], names: tuple[str, str, str], path: str, required: bool
+) -> Model | None:
+    found = {role: namespace.get(name) for role, name in zip(TRIO_DEFAULTS, names)}
+    missing = [name for name in names if not callable(namespace.get(name))]
+    if missing:
+        if required:
+            raise GradcheckError(
+                f"{path} defines no function {', '.join(missing)} (asked for the trio "
+                f"--forward {names[0]} --cost {names[1]} --backward {names[2]})"
+            )
+        return None
+    params = _first(namespace, PARAMS_NAMES)
+    if params is None:
+        # All three functions are there, so the file means the trio: say what it lacks.
+        raise GradcheckError(
+            f"{path} defines {', '.join(names)} but no module-level params (or parameters): "
+            f"the mapping of name -> array they are checked at"
+        )
+    return make_model(
+        forward=found["forward"],
+        cost=found["cost"],
+        backward=found["backward"],
+        params=params[1],
+        **_data(namespace),
+    )
+
+
+def _loose(namespace: Mapping[str, Any]) -> Model | None:
+    params = _first(namespace, PARAMS_NAMES)
+    if not (callable(namespace.get("loss")) and callable(namespace.get("grads")) and params):
+        return None
+    return make_model(
+        loss=namespace["loss"], grads=namespace["grads"], params=params[1], **_data(namespace)
+    )
+
+
+def _inventory(module: types.ModuleType) -> str:
+    """What the file defines, for the error when nothing matched."""
+    functions, classes, objects, data = [], [], [], []
+    for name, value in vars(module).items():
+        if name.startswith("_") or isinstance(value, types.ModuleType):
+            continue
+        if inspect.isclass(value):
+            if value.__module__ == module.__name__:
+                classes.append(name)
+        elif inspect.isfunction(value):
+            if value.__module__ == module.__name__:
+                functions.append(name)
+        elif type(value).__module__ == module.__name__:
+            objects.append(f"{name} ({type(value).__name__})")
+        elif not callable(value):
+            data.append(name)
+    parts = [
+        f"{label}: {', '.join(items)}"
+        for label, items in (
+            ("functions", functions),
+            ("classes", classes),
+            ("objects", objects),
+            ("other names", data),
+        )
+        if items
+    ]
+    return "; ".join(parts) or "nothing at module level"
+
+
+def load_model(
+    path: str | os.PathLike[str],
+    *,
+    object_name: str | None = None,
+    forward: str | None = None,
+    cost: str | None = None,
+    backward: str | None = None,
+) -> Model:
+    """Import ``path`` and return the model it defines (see the module docstring for the order)."""
+    module = import_file(path)
+    return find_model(
+        module, str(path), object_name=object_name, forward=forward, cost=cost, backward=backward
+    )
+
+
+def find_model(
+    module: types.ModuleType,
+    shown: str,
+    *,
+    object_name: str | None = None,
+    forward: str | None = None,
+    cost: str | None = None,
+    backward: str | None = None,
+) -> Model:
+    """The model an imported user module defines, first match wins (see the module docstring);
+    ``shown`` is how error messages name the file."""
+    namespace = vars(module)
+    with contextlib.redirect_stdout(sys.stderr):
+        if object_name is not None:
+            if object_name not in namespace:
+                raise GradcheckError(
+                    f"{shown} defines no {object_name!r} (--object {object_name}); it defines "
+                    f"{_inventory(module)}"
+                )
+            chosen = namespace[object_name]
+            if isinstance(chosen, Model):
+                return chosen
+            return from_object(chosen, forward=forward, cost=cost, backward=backward)
+        if forward is not None or cost is not None or backward is not None:
+            names = (forward or "forward", cost or "cost", backward or "backward")
+            model = _trio(namespace, names, shown, required=True)
+            if model is not None:  # required=True raises rather than return None
+                return model
+        if "gradcheck_model" in namespace:
+            return _from_gradcheck_model(namespace["gradcheck_model"], shown)
+        model = _trio(namespace, TRIO_DEFAULTS, shown, required=False)
+        if model is None:
+            model = _loose(namespace)
+        if model is not None:
+            return model
+    raise GradcheckError(
+        f"found no model in {shown}. Looked for, in order: gradcheck_model (a model object or a "
+        f"function returning one); functions forward, cost, backward with params (or "
+        f"parameters), X (or x), Y (or y); functions loss, grads with params. The file defines "
+        f"{_inventory(module)}. Use --object NAME for a model object, --forward/--cost/--backward "
+        f"for functions with other names, or define gradcheck_model."
+    )

@@ -1,0 +1,100 @@
+"""Importing a user's Python file (``gradcheck check FILE``) as a fresh module.
+
+The file is imported as a fresh module (never the cached one from an earlier load), with its own
+directory on ``sys.path`` while it imports so that ``from main import NeuralNetwork`` finds the
+sibling file. Anything the file prints while importing goes to stderr, so that ``--json`` output
+stays one clean document. Script code under ``if __name__ == "__main__":`` does not run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import itertools
+import os
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+
+from gradcheck.errors import GradcheckError
+
+__all__ = ["import_file", "is_under"]
+
+_counter = itertools.count(1)
+
+
+@contextlib.contextmanager
+def _importing_from(directory: Path) -> Iterator[None]:
+    """The file's directory first on sys.path while it imports; sibling modules it imports are
+    dropped from sys.modules afterwards, so a later load of another project's ``main.py`` does not
+    get this one's."""
+    before = set(sys.modules)
+    entry = str(directory)
+    sys.path.insert(0, entry)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(entry)
+        for name in set(sys.modules) - before:
+            module_file = getattr(sys.modules[name], "__file__", None)
+            if module_file and is_under(Path(module_file), directory):
+                del sys.modules[name]
+
+
+def is_under(path: Path, directory: Path) -> bool:
+    try:
+        path.resolve().relative_to(directory.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def import_file(path: str | os.PathLike[str]) -> types.ModuleType:
+    """Import ``path`` as a new module. A missing file, a file that is not ``.py`` or a syntax
+    error is a :class:`GradcheckError`; any other exception raised by the file propagates with its
+    own type (the CLI prints its traceback, user frames only)."""
+    file = Path(path)
+    if not file.exists():
+        raise GradcheckError(f"{path}: no such file")
+    if file.is_dir():
+        raise GradcheckError(f"{path} is a directory; give the Python file that defines the model")
+    if file.suffix == ".ipynb":
+        raise GradcheckError(
+            f"{path} is a Jupyter notebook; export it to a Python file first "
+            f"(jupyter nbconvert --to script {path}) and check that"
+        )
+    if file.suffix != ".py":
+        raise GradcheckError(f"{path} is not a Python file (.py)")
+    try:
+        source = file.read_bytes()
+    except OSError as exc:
+        raise GradcheckError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if b"\0" in source:  # Python 3.10 reports these with a ValueError from the import machinery
+        raise GradcheckError(f"{path} holds binary data (NUL bytes), not Python source")
+    name = f"gradcheck_user_{file.stem.replace('-', '_')}_{next(_counter)}"
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        raise GradcheckError(f"{path}: cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    # Registered under a name no other load uses, and left registered: dataclasses, pickling and
+    # inspect.getsource(cls) look a class's module up in sys.modules by name.
+    sys.modules[name] = module
+    try:
+        with _importing_from(file.resolve().parent), contextlib.redirect_stdout(sys.stderr):
+            spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        sys.modules.pop(name, None)
+        where = f"{exc.filename or path}:{exc.lineno}" if exc.lineno else str(exc.filename or path)
+        raise GradcheckError(f"{where}: syntax error: {exc.msg}") from None
+    except SystemExit as exc:
+        sys.modules.pop(name, None)
+        raise GradcheckError(
+            f"{path} called sys.exit({exc.code!r}) while being imported; put script code under "
+            f"if __name__ == '__main__':"
+        ) from None
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
