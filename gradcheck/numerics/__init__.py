@@ -1,5 +1,6 @@
-"""Numerics: the line tracer, the NaN/Inf origin finder, the causes -> fixes catalogue (as data), the
-error watch. May import numpy, gradcheck.errors and the report room's records; never rich or click.
+"""Numerics: the line tracer, the NaN/Inf origin finder, the causes -> fixes catalogue (as data)
+and the error watch. May import numpy, gradcheck.errors and the report room's records (result);
+never rich or click.
 """
 
 # Transitional re-exports for importers outside the room; the lead rewires them and trims this list.

@@ -214,7 +214,7 @@ def _is_index(key: Any) -> bool:
 
 
 def _call_plain(fn: Callable[..., Any], vals: list[Any], kw: dict[str, Any]) -> Any:
-    """``fn(*vals, **kw)`` for a whitelisted NumPy function or array method; unreadable if it raises."""
+    """``fn(*vals, **kw)`` for a whitelisted NumPy function or array method (unreadable: raised)."""
     try:
         return fn(*vals, **kw)
     except Exception:
@@ -237,7 +237,7 @@ def _call_builtin(simple: Callable[[Any], Any], v: Any) -> Any:
 
 
 def _call_target(target: Any, vals: list[Any], kw: dict[str, Any], calls: bool) -> Any:
-    """Call ``target`` when it is a whitelisted builtin, or (with ``calls``) a whitelisted NumPy function."""
+    """Call ``target`` if it is a whitelisted builtin (or, with ``calls``, NumPy function)."""
     if target is _FAIL:
         return _FAIL
     simple: Callable[[Any], Any] | None = _BUILTIN_CALLS.get(id(target))

@@ -1,4 +1,4 @@
-"""The causes -> fixes catalogue, as data: a table of cases, each with its test, its sentence, its fix.
+"""The causes -> fixes catalogue, as data: a table of cases, each with its test, sentence and fix.
 
 :func:`_explain` evaluates the statement's operand roles (:mod:`gradcheck.numerics.roles`) once and
 walks :data:`CATALOGUE` in order; the first case whose test holds names the cause and the fix. To
@@ -64,7 +64,7 @@ class Operand:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What every case may look at besides its operand: the statement, the frame, the float dtype."""
+    """What every case may look at besides its operand: the statement, the frame, the dtype."""
 
     stmt: _Stmt
     variable: str | None
@@ -90,7 +90,10 @@ class Case:
     """One row of the catalogue: the origin kind it explains, when it applies, what to say and do.
 
     ``sweep`` groups consecutive rows of one kind into one pass over the operands (see
-    :func:`_first_match`); ``roles`` are the operand roles the row looks at.
+    :func:`_first_match`): keep the rows of a sweep together. ``roles`` are the operand roles the
+    row looks at; the rows of the sweep ``STATEMENT`` look once at the statement as a whole
+    (role ``STATEMENT``), after every operand sweep of their kind came up empty. ``test`` decides,
+    ``cause`` words the finding (None: no sentence), ``fix`` is one of :mod:`~.fixes`.
     """
 
     kind: str
@@ -360,8 +363,9 @@ def _inf_arithmetic(op: Operand, ev: Evidence) -> str:
 # --------------------------------------------------------------------------------------------------
 # The catalogue
 
-_EXP, _LOG, _DEN = ("exp",), ("log", "log1p"), ("division",)
-_WHOLE = (STATEMENT,)
+# The roles a row looks at (STATEMENT: the statement as a whole, for the rows of that sweep).
+_EXP, _LOG, _DEN, _POW = ("exp",), ("log", "log1p"), ("division",), ("power",)
+_SQRT, _LN, _DOMAIN, _WHOLE = ("sqrt",), ("log",), ("domain",), (STATEMENT,)
 
 #: Every known cause, in the order they are tried: the first row whose test holds wins.
 #: Columns: kind, sweep, roles looked at, test, cause sentence, fix.
@@ -376,14 +380,12 @@ CATALOGUE: tuple[Case, ...] = (
     Case("divide", "log", _LOG, _log_of_zero, _log_of_zero_cause, FIX_LOG),
     Case("divide", "denominator", _DEN, _zero_den_of_sigmoid, _den_of_sigmoid, FIX_DZ),
     Case("divide", "denominator", _DEN, _zero_denominator, _zero_den_cause, FIX_DIVIDE),
-    Case(
-        "divide", "denominator", ("power",), _zero_to_negative, _zero_to_negative_cause, FIX_DIVIDE
-    ),
+    Case("divide", "denominator", _POW, _zero_to_negative, _zero_to_negative_cause, FIX_DIVIDE),
     Case("divide", STATEMENT, _WHOLE, _always, _no_cause, FIX_DIVIDE),
     # invalid: an argument outside the domain, then 0/0 or inf/inf, then an overflowed exp
-    Case("invalid", "argument", ("sqrt",), _negative_argument, _sqrt_of_negative, FIX_SQRT),
-    Case("invalid", "argument", ("log",), _negative_argument, _log_of_negative, FIX_LOG),
-    Case("invalid", "argument", ("domain",), _outside_unit_interval, _leaves_domain, FIX_DOMAIN),
+    Case("invalid", "argument", _SQRT, _negative_argument, _sqrt_of_negative, FIX_SQRT),
+    Case("invalid", "argument", _LN, _negative_argument, _log_of_negative, FIX_LOG),
+    Case("invalid", "argument", _DOMAIN, _outside_unit_interval, _leaves_domain, FIX_DOMAIN),
     Case("invalid", "denominator", _DEN, _zero_over_zero, _zeros_normalised, FIX_ZERO_OVER_ZERO),
     Case("invalid", "denominator", _DEN, _inf_over_inf_in_softmax, _infs_divided, FIX_SOFTMAX),
     Case("invalid", "denominator", _DEN, _inf_over_inf, _infs_divided, FIX_INF_ARITHMETIC),
@@ -397,7 +399,8 @@ def _first_match(kind: str, operands: list[Operand], ev: Evidence) -> tuple[str 
 
     The rows of one sweep are tried operand by operand: the first operand any of them matches wins,
     and for it the first of them that matches. Sweeps are tried in table order, so a later sweep
-    only speaks when no operand matched an earlier one (a log of 0 anywhere beats a zero denominator).
+    only speaks when no operand matched an earlier one (a log of 0 anywhere beats a zero
+    denominator).
     """
     whole = [Operand(STATEMENT, ev.src, None, None, None, None)]
     rows = [case for case in CATALOGUE if case.kind == kind]

@@ -1,4 +1,4 @@
-"""Which files are the user's: not gradcheck, NumPy, the stdlib or site-packages (and which to trace)."""
+"""Which files are the user's: not gradcheck, NumPy, the stdlib or site-packages; which to trace."""
 
 from __future__ import annotations
 

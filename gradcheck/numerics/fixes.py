@@ -1,4 +1,4 @@
-"""The fixes, worded once: what to do about each cause the catalogue recognises (and about inputs)."""
+"""The fixes, worded once: what to do about each cause the catalogue knows (and about inputs)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Scanning inputs: the first named array (parameters, data) that already holds NaN/Inf, before any
-user code runs."""
+"""Scanning inputs: the first named array (parameters, data) that already holds NaN/Inf, before
+any user code runs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The origin finder: where the first NaN/Inf came from, the statement in user code that *created* it.
+"""The origin finder: where the first NaN/Inf came from, the user statement that *created* it.
 
 Two instruments, used together for one diagnostic pass and never in a hot loop:
 

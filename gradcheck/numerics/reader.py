@@ -255,7 +255,7 @@ def _compile_call(node: ast.Call, calls: bool) -> _Getter | None:
     return get_call
 
 
-#: The node kinds an expression may be made of, each with its compiler; any other kind is unreadable.
+#: The node kinds an expression may be made of, each with its compiler; others are unreadable.
 _COMPILERS: dict[type[ast.AST], Callable[[Any, bool], _Getter | None]] = {
     ast.Name: _compile_name,
     ast.Constant: _compile_constant,

@@ -123,7 +123,7 @@ def _input_story(
     name: str,
     input_operand: str | None,
 ) -> tuple[str | None, str | None, str]:
-    """(cause, fix, message) of a value that was non-finite before the statement computed with it."""
+    """(cause, fix, message) of a value already non-finite before the statement computed with it."""
     in_counts = counts
     getter = dict(stmt.operands).get(input_operand) if input_operand else None
     if getter is not None:

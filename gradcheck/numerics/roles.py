@@ -75,7 +75,7 @@ _CALL_ROLES: dict[str, Callable[[list[ast.expr]], _Found | None]] = {
 
 
 def _role_of(n: ast.AST) -> _Found | None:
-    """The role one AST node gives its operands: a call by name, an operator, an augmented assign."""
+    """The role one AST node gives an operand: a call by name, an operator, an augmented assign."""
     if isinstance(n, ast.Call) and n.args:
         rule = _CALL_ROLES.get(_callee_name(n.func) or "")
         return rule(n.args) if rule is not None else None

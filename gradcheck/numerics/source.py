@@ -1,7 +1,7 @@
-"""The source index: each statement of a user file, what it writes (targets), what it reads, its text.
+"""The source index: each statement of a user file, what it writes (targets) and reads, its text.
 
-A statement's own text is the header of a compound statement (``for``, ``if``, ``with``) and all of a
-simple one; the innermost statement of a line wins. Targets and reads come with their getters
+A statement's own text is the header of a compound statement (``for``, ``if``, ``with``) and all
+of a simple one; the innermost statement of a line wins. Targets and reads come with their getters
 (:mod:`gradcheck.numerics.reader`), so a tracer can read them from a live frame.
 """
 

@@ -1,4 +1,4 @@
-"""Finiteness and summaries of the user's arrays: the NaN/Inf test, non-finite counts, ``summarize``."""
+"""Finiteness and summaries of the user's arrays: the NaN/Inf test, counts, ``summarize``."""
 
 from __future__ import annotations
 

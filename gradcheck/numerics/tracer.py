@@ -1,7 +1,8 @@
-"""The line tracer: run a callable once with a trace function on user frames, statement by statement.
+"""The line tracer: run a callable once, tracing user frames statement by statement.
 
-:class:`_TracedPass` calls ``start`` before each statement of a traced frame runs and ``finish`` after
-it ran; subclasses (the origin finder here, the activation pass of the health room) act on them.
+:class:`_TracedPass` calls ``start`` before each statement of a traced frame runs and ``finish``
+after it ran; subclasses (the origin finder here, the activation pass of the health room) act on
+them.
 :func:`_statement_values` reads what a finished statement left behind.
 """
 

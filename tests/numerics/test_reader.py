@@ -1,4 +1,4 @@
-"""The safe expression reader: keys built with str() are read, and reading operands never runs user code."""
+"""The safe expression reader: keys built with str() are read; reading operands runs no user code."""
 
 from __future__ import annotations
 
