@@ -1,12 +1,23 @@
 """The state of one watch: the step counter, the first non-finite value and where it was made.
 
-A :class:`Watch` runs each watched call (:meth:`Watch.call`) and reads what it produced through its
-collaborators: :class:`~gradcheck.train.arming.Arming` holds NumPy's error callback,
-:class:`~gradcheck.train.finite.FiniteTest` tests the produced arrays for NaN/Inf,
-:class:`~gradcheck.train.readings.HealthReadings` keeps the norms and update ratios, and
-:mod:`gradcheck.train.origins` names the origin NumPy did not report. Gradient checks and activation
-traces run only when asked; :meth:`Watch.summary` freezes it all into a
-:class:`~gradcheck.report.training.WatchSummary`.
+A check at initialisation sees correct gradients in a network that will blow up later (a sigmoid that
+rounds to exactly 1.0 after 1,400 steps) or whose cost will rise (a learning rate 100x too large). A
+:class:`Watch` watches the training itself, at a price that fits inside every step. NumPy's error
+callback (:class:`gradcheck.numerics.ErrorWatch`, held by :mod:`gradcheck.train.arming`) is armed on
+the first call and stays armed between calls, so the statement that *made* the first non-finite value
+is known even when it ran outside the decorated function (in forward, before backward); it costs
+nothing until NumPy reports an error. After each call (:meth:`Watch.call`), what the call produced (the
+return value; for a method returning None, the object's arrays) is tested for NaN/Inf
+(:mod:`gradcheck.train.finite`); a NaN NumPy did not report is traced to the data or named where it was
+found (:mod:`gradcheck.train.origins`); every :attr:`WatchOptions.every` calls the health readings are
+taken (:mod:`gradcheck.train.readings`), and the cost of every call is kept when the call returns it or
+stores it (:mod:`gradcheck.train.costs`).
+
+Heavier checks (gradient checks, activation tracing) run only when asked (``check_every``,
+``trace_every``) or, in :func:`gradcheck.train.runner.train`, at the start and after an anomaly. Nothing
+here prints: :meth:`Watch.summary` freezes what was seen into a
+:class:`~gradcheck.report.training.WatchSummary`, and a NaN is a :class:`~gradcheck.errors.NonFiniteError`
+(or a :class:`~gradcheck.train.options.NonFiniteWarning`); :mod:`gradcheck.render_watch` renders them.
 """
 
 from __future__ import annotations

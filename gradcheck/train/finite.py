@@ -1,8 +1,11 @@
 """Which arrays each watched call tests for NaN/Inf, and the one-reduction test itself.
 
-Testing every array of what a call produced would cost more than the 5% the watch may take on a
-100-microsecond step. So every array is tested on the first call, after NumPy reported an error, and
-every :data:`FULL_SCAN_EVERY` calls; in between a rotating share of them (see :meth:`FiniteTest.test`).
+Each array is tested with one ``np.add.reduce`` (a finite sum proves every element finite): every array
+on the first call, after NumPy reported an error (so a NaN NumPy made is caught on its step) and every
+:data:`FULL_SCAN_EVERY` calls; a rotating share in between (a NaN made silently, from the data or under
+the program's own ``errstate='ignore'``, spreads through backprop and is caught at once or within one
+rotation; see :meth:`FiniteTest.test`). On a 100-microsecond step, testing every array would cost more
+than the 5% the watch may take.
 """
 
 from __future__ import annotations
