@@ -1,0 +1,85 @@
+"""Findings from activation traces at two or more steps: ``saturation_rising``, ``dead_units_rising``.
+
+A check at initialisation sees healthy activations; these trends compare the first traced forward
+pass of the run with the last one, layer by layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gradcheck.health import DEAD_RELU_SHARE, RELU, SATURATION_SHARE, SIGMOID, TANH, ActivationStats
+from gradcheck.result import ReportWarning
+from gradcheck.train.thresholds import TREND_POINTS, pct
+
+__all__ = ["activation_trends"]
+
+
+def activation_trends(
+    activations: Sequence[tuple[int, Sequence[ActivationStats]]],
+) -> list[ReportWarning]:
+    """Saturation and dead units that grew between the first and the last activation trace."""
+    if len(activations) < 2:
+        return []
+    (s0, first), (s1, last) = activations[0], activations[-1]
+    before = {(s.name, s.kind): s for s in first}
+    out: list[ReportWarning] = []
+    for s in last:
+        b = before.get((s.name, s.kind))
+        if b is None:
+            continue
+        if s.kind in (SIGMOID, TANH):
+            grew = s.share_saturated - b.share_saturated
+            exact_new = s.exact_saturated > b.exact_saturated
+            if (grew >= TREND_POINTS and s.share_saturated >= SATURATION_SHARE / 2) or exact_new:
+                out.append(_saturation_rising(b, s, s0, s1))
+        elif (
+            s.kind == RELU
+            and s.dead_share is not None
+            and b.dead_share is not None
+            and s.dead_share - b.dead_share >= TREND_POINTS
+            and s.dead_share >= DEAD_RELU_SHARE
+        ):
+            out.append(_dead_units_rising(b, s, s0, s1))
+    return out
+
+
+def _saturation_rising(b: ActivationStats, s: ActivationStats, s0: int, s1: int) -> ReportWarning:
+    exact = ""
+    if s.exact_saturated:
+        ones = "0.0 or 1.0" if s.kind == SIGMOID else "+-1.0"
+        exact = (
+            f"; {s.exact_saturated} output(s) are now exactly {ones} (gradient exactly 0; "
+            f"log or division by them gives inf)"
+        )
+    return ReportWarning(
+        kind="saturation_rising",
+        where=s.name,
+        message=(
+            f"{s.name} ({s.kind}): saturated outputs went from {pct(b.share_saturated)} at step "
+            f"{s0} to {pct(s.share_saturated)} at step {s1}{exact}; the largest pre-activations "
+            f"grow as training goes on. Lower the learning rate or add L2 regularisation; for a "
+            f"sigmoid output with cross-entropy compute dZ = A - Y and the cost from Z "
+            f"(np.logaddexp(0, Z) - Y * Z), which stay finite when A rounds to 1.0."
+        ),
+        details={
+            "step_first": s0,
+            "step_last": s1,
+            "before": b.to_dict(),
+            "after": s.to_dict(),
+        },
+    )
+
+
+def _dead_units_rising(b: ActivationStats, s: ActivationStats, s0: int, s1: int) -> ReportWarning:
+    return ReportWarning(
+        kind="dead_units_rising",
+        where=s.name,
+        message=(
+            f"{s.name}: dead ReLU units went from {b.dead_units} of {b.units} at step {s0} to "
+            f"{s.dead_units} of {s.units} at step {s1}; a unit that never fires gets no gradient "
+            f"and never recovers. Usually a learning rate too high (large updates push the "
+            f"biases negative): lower it, or use a leaky ReLU."
+        ),
+        details={"step_first": s0, "step_last": s1},
+    )

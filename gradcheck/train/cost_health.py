@@ -1,0 +1,114 @@
+"""Findings about the cost curve: ``cost_rising`` / ``cost_oscillating`` and ``cost_plateau``.
+
+Each reads the :class:`~gradcheck.report.training.CostTrend` of the run, says what it saw with the
+numbers, and quotes the weights' update/weight ratios as the evidence for what usually fixes it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from gradcheck.report.training import CostTrend, TensorHealth
+from gradcheck.result import ReportWarning
+from gradcheck.train.thresholds import CHANCE_TOLERANCE, lr_text, pct
+
+__all__ = ["cost_warnings"]
+
+_FIX_LR_HIGH = (
+    "Lower the learning rate (try a tenth of it) until the update/weight ratio is about 1e-3, and scale "
+    "the inputs to mean 0 / std 1 so that one rate suits every weight."
+)
+_FIX_STALLED = (
+    "Check that the updates reach the parameters, raise the learning rate if the update/weight ratio is "
+    "below 1e-4, look for dead or saturated units, and overfit a batch of 2-20 examples first (if even "
+    "that fails, the model cannot represent the task or the labels do not follow from the inputs)."
+)
+
+
+def cost_warnings(
+    trend: CostTrend | None, tensors: Sequence[TensorHealth], lr: float | None
+) -> list[ReportWarning]:
+    """The cost rose or oscillated (learning rate too high), or stalled without learning."""
+    if trend is not None and (trend.rising or trend.oscillating):
+        return [_cost_rising(trend, _ratio_clause(tensors), lr)]
+    if trend is not None and trend.flat:
+        plateau = _cost_plateau(trend, _ratio_clause(tensors))
+        return [plateau] if plateau is not None else []
+    return []
+
+
+def _ratio_clause(tensors: Sequence[TensorHealth]) -> str:
+    ratios = ", ".join(
+        f"{t.name} {t.update_ratio:.2g}"
+        for t in tensors
+        if t.is_weight and t.update_ratio is not None
+    )
+    return (
+        f" The update/weight ratio ||dW||/||W|| per step is {ratios} (median; healthy is about 1e-3)."
+        if ratios
+        else ""
+    )
+
+
+def _chance_level(cost: float) -> int | None:
+    """k when the cost is log(k): the cross-entropy of predicting 1/k for every one of k classes."""
+    for k in range(2, 1001):
+        if abs(cost - math.log(k)) <= CHANCE_TOLERANCE * math.log(k):
+            return k
+    return None
+
+
+def _cost_rising(trend: CostTrend, ratio_clause: str, lr: float | None) -> ReportWarning:
+    """``cost_rising`` (it climbed back from its minimum) or ``cost_oscillating`` (up on a third of
+    the steps with no net progress)."""
+    saw = (
+        f"the cost fell from {trend.start:.4g} to {trend.minimum:.4g} at step {trend.min_step}, then "
+        f"rose: {trend.last:.4g} at step {trend.steps}"
+    )
+    if trend.peak_after_min > trend.last and trend.peak_step != trend.steps:
+        saw += f" (peak {trend.peak_after_min:.4g} at step {trend.peak_step}"
+        saw += ", above where it started)" if trend.peak_after_min > trend.start else ")"
+    if trend.oscillating:
+        saw += f"; in the second half it went up on {pct(trend.up_share)} of the steps"
+    kind = "cost_oscillating" if trend.oscillating else "cost_rising"
+    verdict = "learning rate probably too high" + lr_text(lr)
+    if trend.oscillating and not trend.rising:
+        saw = (
+            f"the cost oscillates: in the second half of the run it went up on "
+            f"{pct(trend.up_share)} of the steps without net progress (from {trend.start:.4g} at "
+            f"step 1 to {trend.last:.4g} at step {trend.steps}, lowest {trend.minimum:.4g} at step "
+            f"{trend.min_step})"
+        )
+    return ReportWarning(
+        kind=kind,
+        where="cost",
+        message=(
+            f"{verdict}: {saw}. Gradient descent is overshooting the minimum it is in.{ratio_clause} "
+            f"{_FIX_LR_HIGH}"
+        ),
+        details={"trend": trend.to_dict(), "lr": lr},
+    )
+
+
+def _cost_plateau(trend: CostTrend, ratio_clause: str) -> ReportWarning | None:
+    """``cost_plateau``: a flat second half that either never fell or sits at chance level (log k)."""
+    chance = _chance_level(trend.last)
+    never = trend.last >= trend.start * (1 - 1e-3)
+    if not (chance or never):
+        return None
+    what = (
+        f"the cost has stayed at {trend.last:.4g} over the second half of the run "
+        f"(it started at {trend.start:.4g})"
+    )
+    if chance:
+        what += (
+            f"; that is log({chance}) = {math.log(chance):.4g}, the cost of predicting 1/{chance} "
+            f"for every example: the network has learnt nothing beyond chance"
+        )
+    return ReportWarning(
+        kind="cost_plateau",
+        where="cost",
+        message=f"training has stalled: {what}.{ratio_clause} {_FIX_STALLED}",
+        details={"trend": trend.to_dict(), "chance_classes": chance},
+    )

@@ -1,0 +1,74 @@
+"""Findings about norms that grew over the run: ``weights_growing`` and ``gradients_exploding``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from gradcheck.health import LARGE_INIT_RATIO
+from gradcheck.report.training import TensorHealth
+from gradcheck.result import ReportWarning
+from gradcheck.train.thresholds import GRADIENT_GROWTH, WEIGHT_GROWTH
+
+__all__ = ["growth_warnings"]
+
+
+def growth_warnings(weights: Sequence[TensorHealth]) -> list[ReportWarning]:
+    """Per weight, in the weights' order: its norm grew, then its gradient's norm exploded."""
+    out: list[ReportWarning] = []
+    for t in weights:
+        growing = _weights_growing(t)
+        if growing is not None:
+            out.append(growing)
+        exploding = _gradients_exploding(t)
+        if exploding is not None:
+            out.append(exploding)
+    return out
+
+
+def _scale_ratio(shape: tuple[int, ...], norm: float) -> float:
+    """RMS(W) * sqrt(fan_in): 1 for LeCun scale, 1.41 for He (fan-in read as the smaller dimension,
+    the reading that gives the smaller ratio, so a warning never rests on a layout guess)."""
+    size = math.prod(shape) or 1
+    fan_in = min(shape) if len(shape) >= 2 else 1
+    return norm / math.sqrt(size) * math.sqrt(fan_in)
+
+
+def _weights_growing(t: TensorHealth) -> ReportWarning | None:
+    first, last = t.norm_first, t.norm_last
+    if not (
+        first
+        and last
+        and last / first >= WEIGHT_GROWTH
+        and math.isfinite(last)
+        and _scale_ratio(t.shape, last) >= LARGE_INIT_RATIO
+    ):
+        return None
+    return ReportWarning(
+        kind="weights_growing",
+        where=t.name,
+        message=(
+            f"{t.name}: the weight norm grew {last / first:.3g}x over the run ({first:.3g} at step "
+            f"{t.norms[0][0]}, {last:.3g} at step {t.norms[-1][0]}). Growing weights push "
+            f"pre-activations out until tanh/sigmoid saturate (a sigmoid output rounds to exactly "
+            f"0.0 or 1.0 once |z| > 36.7). Lower the learning rate, add L2 regularisation "
+            f"(lambda / m * W in dW), or stop earlier."
+        ),
+        details={"norm_first": first, "norm_last": last},
+    )
+
+
+def _gradients_exploding(t: TensorHealth) -> ReportWarning | None:
+    g0, g1 = t.grad_norm_first, t.grad_norm_last
+    if not (g0 and g1 and g0 > 0 and math.isfinite(g1) and g1 / g0 >= GRADIENT_GROWTH):
+        return None
+    return ReportWarning(
+        kind="gradients_exploding",
+        where=t.name,
+        message=(
+            f"{t.name}: the gradient norm grew {g1 / g0:.3g}x over the run ({g0:.3g} -> {g1:.3g}): "
+            f"the training is diverging. Lower the learning rate or clip the gradients "
+            f"(g *= min(1, max_norm / ||g||))."
+        ),
+        details={"grad_norm_first": g0, "grad_norm_last": g1},
+    )

@@ -1,0 +1,81 @@
+"""Findings about the weights' updates: ``update_ratio_high``, ``not_updated`` and ``update_ratio_low``.
+
+The update/weight ratio ``||dW|| / ||W||`` per step is about 1e-3 in a healthy run (CS231n); each
+finding reads a weight's median ratio over the measured steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gradcheck.report.training import UPDATE_RATIO_HEALTHY, CostTrend, TensorHealth
+from gradcheck.result import ReportWarning
+from gradcheck.train.thresholds import UPDATE_RATIO_HIGH, UPDATE_RATIO_LOW, lr_text
+
+__all__ = ["update_warnings"]
+
+
+def update_warnings(
+    weights: Sequence[TensorHealth], trend: CostTrend | None, lr: float | None
+) -> list[ReportWarning]:
+    """Ratios far above 1e-3 first, then weights that never changed or (with a cost that did not
+    fall) barely move."""
+    out = [
+        _update_ratio_high(t, lr)
+        for t in weights
+        if t.update_ratio is not None and t.update_ratio > UPDATE_RATIO_HIGH
+    ]
+    cost_fell = trend is not None and trend.minimum < trend.start * (1 - 1e-2)
+    for t in weights:
+        r = t.update_ratio
+        if r is None:
+            continue
+        moving_grad = t.grad_norm_last is not None and t.grad_norm_last > 0
+        if r == 0 and moving_grad:
+            out.append(_not_updated(t))
+        elif 0 < r < UPDATE_RATIO_LOW and not cost_fell:
+            out.append(_update_ratio_low(t, r, lr))
+    return out
+
+
+def _update_ratio_high(t: TensorHealth, lr: float | None) -> ReportWarning:
+    assert t.update_ratio is not None
+    return ReportWarning(
+        kind="update_ratio_high",
+        where=t.name,
+        message=(
+            f"{t.name}: each step changes the weights by {t.update_ratio:.2g} of their norm (median "
+            f"||dW||/||W|| over {len(t.update_ratios)} measured steps; healthy is about 1e-3, so "
+            f"{t.update_ratio / UPDATE_RATIO_HEALTHY:.0f}x too large){lr_text(lr)}: the learning rate is "
+            f"probably too high. Lower it until the ratio is near 1e-3."
+        ),
+        details={"update_ratio": t.update_ratio, "steps": len(t.update_ratios)},
+    )
+
+
+def _not_updated(t: TensorHealth) -> ReportWarning:
+    """A weight with a non-zero gradient that never changed."""
+    return ReportWarning(
+        kind="not_updated",
+        where=t.name,
+        message=(
+            f"{t.name} never changed over {len(t.update_ratios)} measured steps although its gradient "
+            f"is non-zero (norm {t.grad_norm_last:.3g}): the update does not reach this array "
+            f"(a copy is updated, the result of W - lr * dW is not stored back, or the loop "
+            f"skips this layer)."
+        ),
+        details={"grad_norm": t.grad_norm_last},
+    )
+
+
+def _update_ratio_low(t: TensorHealth, r: float, lr: float | None) -> ReportWarning:
+    return ReportWarning(
+        kind="update_ratio_low",
+        where=t.name,
+        message=(
+            f"{t.name}: each step changes the weights by only {r:.2g} of their norm (median; healthy "
+            f"is about 1e-3){lr_text(lr)}, and the cost is not falling: the learning rate is probably "
+            f"too low. Raise it until the ratio is near 1e-3."
+        ),
+        details={"update_ratio": r},
+    )
