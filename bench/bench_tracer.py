@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck.health import trace_activations
-from gradcheck.numerics import ErrorWatch, locate_nonfinite
+from gradcheck.health.layers import trace_activations
+from gradcheck.numerics.errorwatch import ErrorWatch
+from gradcheck.numerics.origin import locate_nonfinite
 
 
 def make_mlp(

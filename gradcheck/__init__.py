@@ -1,15 +1,14 @@
 """gradcheck: find the wrong derivative in hand-written NumPy backprop."""
 
-from gradcheck.adapters import from_object, make_model
 from gradcheck.api import check
-from gradcheck.engine import Options
+from gradcheck.engine.options import Options
 from gradcheck.errors import CheckInterrupted, GradcheckError, NonFiniteError
-from gradcheck.model import Model
-from gradcheck.result import Element, NonFinite, Report, ReportWarning, Stats, TensorResult
-
-# The module gradcheck.watch and the decorator share a name: this binding makes ``gradcheck.watch``
-# the decorator (the module stays importable as ``from gradcheck.watch import ...``).
-from gradcheck.watch import watch
+from gradcheck.models.make import from_object, make_model
+from gradcheck.models.model import Model
+from gradcheck.report.records import NonFinite, ReportWarning
+from gradcheck.report.result import Element, Report, Stats, TensorResult
+from gradcheck.train.decorator import watch
+from gradcheck.train.options import NonFiniteWarning, WatchWarning
 
 __version__ = "0.1.0"
 
@@ -20,11 +19,13 @@ __all__ = [
     "Model",
     "NonFinite",
     "NonFiniteError",
+    "NonFiniteWarning",
     "Options",
     "Report",
     "ReportWarning",
     "Stats",
     "TensorResult",
+    "WatchWarning",
     "__version__",
     "check",
     "from_object",

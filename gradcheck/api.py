@@ -1,23 +1,22 @@
 """``gradcheck.check``: one call from any model form to a finished :class:`Report`.
 
 The flow is the package's architecture in miniature: the user's code is adapted into a
-:class:`Model` (adapters), checked (engine), explained (diagnose, numerics, health) and returned as
-data (result). Rendering is the caller's business (render, cli, the pytest plugin).
+:class:`Model` (gradcheck.models), checked (gradcheck.engine), explained (diagnose, numerics, health,
+through gradcheck.engine.explain) and returned as data (gradcheck.report). Rendering is the caller's
+business (the report room's renderers, the cli, the pytest plugin).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import numpy as np
-
-from gradcheck import adapters, diagnose, health, numerics
-from gradcheck.engine import Options, run_check
-from gradcheck.errors import CheckInterrupted, GradcheckError
-from gradcheck.model import Model, data_arrays
-from gradcheck.result import NonFinite, Report
+from gradcheck.engine.explain import check_model
+from gradcheck.engine.options import Options
+from gradcheck.errors import GradcheckError
+from gradcheck.models.make import from_object, make_model
+from gradcheck.models.model import Model
+from gradcheck.report.result import Report
 
 
 def check(
@@ -85,98 +84,10 @@ def make(model: Any = None, /, **forms: Any) -> Model:
             )
         if isinstance(model, Model):
             return model
-        return adapters.from_object(model)
+        return from_object(model)
     if not given:
         raise GradcheckError(
             "no model given: pass loss=, grads=, params= (loose functions), forward=, cost=, "
             "backward=, params=, X=, Y= (the trio), or a model object as the first argument"
         )
-    return adapters.make_model(**given)
-
-
-def check_model(
-    model: Model, options: Options, *, progress: Callable[[int, int], None] | None = None
-) -> Report:
-    """Run the engine on an adapted model and add the explanations."""
-    report = run_check(model, options, progress=progress)
-    try:
-        return explain(model, report)
-    except KeyboardInterrupt:
-        # Ctrl-C in the traced passes: every tensor is checked, only the explanations are missing.
-        stats = dataclasses.replace(report.stats, interrupted=True)
-        raise CheckInterrupted(dataclasses.replace(report, stats=stats)) from None
-
-
-def explain(model: Model, report: Report) -> Report:
-    """Add what the numbers mean: the suspect layer, where a NaN came from, and health warnings.
-
-    Costs at most two traced passes of the user's code: one to locate a non-finite value (only when
-    the check met one) and one forward pass for activation health.
-    """
-    layer, message = diagnose.suspect_layer(report.tensors)
-    user_code = numerics.user_code_for(model.trace_targets) if model.trace_targets else None
-    extra_losses = 0
-    nonfinite = report.nonfinite
-    if nonfinite is not None:
-        located, calls = locate(model, nonfinite, user_code)
-        extra_losses += calls
-        nonfinite = located or nonfinite
-    warnings = list(report.warnings)
-    # An empty tensor has no initialisation to judge (and no minimum to take).
-    warnings += health.parameter_health({n: a for n, a in model.params.items() if a.size})
-    warnings += health.input_health(data_arrays(model, labels=False))
-    if nonfinite is None:
-        with np.errstate(all="ignore"):
-            warnings += health.activation_health(model.loss, user_code=user_code)
-        extra_losses += 1
-    stats = dataclasses.replace(
-        report.stats, loss_evaluations=report.stats.loss_evaluations + extra_losses
-    )
-    return dataclasses.replace(
-        report,
-        suspect_layer=layer,
-        suspect_message=message,
-        nonfinite=nonfinite,
-        warnings=tuple(warnings),
-        notes=tuple(str(n) for n in model.extra.get("notes", ())),
-        stats=stats,
-    )
-
-
-def locate(
-    model: Model, found: NonFinite, user_code: Callable[[str], bool] | None
-) -> tuple[NonFinite | None, int]:
-    """Re-run what produced the non-finite value once, traced, and name the statement that made it.
-
-    Returns the located origin (None when the traced pass could not name one) and how many loss
-    evaluations it cost.
-    """
-    if found.phase == "params":
-        return numerics.scan_inputs(model.params, phase="params"), 0
-    if found.phase == "grads":
-        return numerics.locate_nonfinite(model.grads, phase="grads", user_code=user_code), 0
-    if found.phase == "perturbation":
-        name, index, value = (
-            found.details["tensor"],
-            tuple(found.details["index"]),
-            found.details["value"],
-        )
-        arr = model.params[name]
-
-        def perturbed() -> object:
-            x0 = arr[index]
-            try:
-                arr[index] = value
-                return model.loss()
-            finally:
-                arr[index] = x0
-
-        located = numerics.locate_nonfinite(perturbed, phase="perturbation", user_code=user_code)
-        if located is not None:
-            note = f"with {name}{list(index)} moved to {value!r} by the finite difference: "
-            located = dataclasses.replace(located, message=note + located.message)
-        return located, 1
-    located = numerics.locate_nonfinite(model.loss, phase=found.phase, user_code=user_code)
-    if located is None or located.kind == "unknown":
-        located = numerics.scan_inputs(data_arrays(model), phase="inputs") or located
-    return located, 1
+    return make_model(**given)

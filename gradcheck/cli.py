@@ -19,10 +19,17 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from gradcheck import __version__
-from gradcheck.api import check_model
-from gradcheck.engine import MODES, Options
+from gradcheck.engine.explain import check_model
+from gradcheck.engine.options import MODES, Options
 from gradcheck.errors import CheckInterrupted, GradcheckError
-from gradcheck.render import print_report, to_json
+from gradcheck.models.discovery import load_model
+from gradcheck.models.tracebacks import user_traceback
+from gradcheck.report.check_rich import print_report
+from gradcheck.report.json_text import to_json
+from gradcheck.report.progress import training_progress
+from gradcheck.report.watch_rich import print_summary
+from gradcheck.train.file_runner import watch_file
+from gradcheck.train.options import WatchOptions
 
 EXIT_OK, EXIT_FAIL, EXIT_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -149,15 +156,13 @@ def check_command(
     backward: str | None,
 ) -> None:
     """Check the analytic gradients of the model in FILE against finite differences."""
-    from gradcheck import loader
-
     stage = "reading the options"
     try:
         options = Options(
             mode=mode, sample=sample, seed=seed, eps=eps, only=only, directions=directions
         )
         stage = f"importing {file}"
-        model = loader.load_model(
+        model = load_model(
             file, object_name=object_name, forward=forward, cost=cost, backward=backward
         )
         stage = "the check ran it"
@@ -190,7 +195,7 @@ def check_command(
         )
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - an exception raised inside the user's code
-        stderr.print(loader.user_traceback(exc), markup=False, highlight=False, soft_wrap=True)
+        stderr.print(user_traceback(exc), markup=False, highlight=False, soft_wrap=True)
         fail_unusable(f"your code raised {type(exc).__name__} while {stage} (traceback above)")
     show(report, as_json=as_json, title=file)
     sys.exit(EXIT_OK if report.ok else EXIT_FAIL)
@@ -267,10 +272,6 @@ def watch_command(
     backward: str | None,
 ) -> None:
     """Train the model in FILE for N steps, watching every step for NaN/Inf and for bad health."""
-    from gradcheck import loader
-    from gradcheck.render_watch import print_summary, training_progress
-    from gradcheck.render_watch import to_json as watch_json
-    from gradcheck.watch import WatchOptions, watch_file
 
     try:
         options = WatchOptions(
@@ -299,12 +300,12 @@ def watch_command(
         stderr.print("[bold red]gradcheck:[/] interrupted before training started.")
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - an exception raised inside the user's code
-        stderr.print(loader.user_traceback(exc), markup=False, highlight=False, soft_wrap=True)
+        stderr.print(user_traceback(exc), markup=False, highlight=False, soft_wrap=True)
         fail_unusable(
             f"your code raised {type(exc).__name__} while gradcheck ran it (traceback above)"
         )
     if as_json:
-        click.echo(watch_json(summary))
+        click.echo(to_json(summary))
     else:
         print_summary(summary, stdout, title=file)
     if summary.interrupted:

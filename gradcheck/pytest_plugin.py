@@ -39,8 +39,8 @@ from typing import Any
 import pytest
 
 from gradcheck.api import check
-from gradcheck.engine import DEFAULT_SAMPLE, MODES
-from gradcheck.result import FAIL, WARN, Report
+from gradcheck.engine.options import DEFAULT_SAMPLE, MODES
+from gradcheck.report.result import FAIL, WARN, Report
 
 __all__ = ["GradcheckFixture", "Settings"]
 
@@ -290,7 +290,7 @@ def failure_message(report: Report, *, strict: bool) -> str | None:
         headline = "gradcheck (strict): " + warning_headline(report)
     else:
         return None
-    from gradcheck.render import to_text  # rich is imported only when something failed
+    from gradcheck.report.check_plain import to_text
 
     return headline + "\n\n" + to_text(report)
 
@@ -320,7 +320,7 @@ def warning_headline(report: Report) -> str:
 
 
 def _tensor_words(name: str, rel_error: float | None, pattern: str | None) -> str:
-    from gradcheck.render import fmt
+    from gradcheck.report.formatting import fmt
 
     words = [f"rel. error {fmt(rel_error)}"] + ([pattern] if pattern else [])
     return f"{name} ({', '.join(words)})"

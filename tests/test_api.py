@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import gradcheck
-from gradcheck.loader import load_model
-from gradcheck.render import to_json, to_text
+from gradcheck.models.discovery import load_model
+from gradcheck.report.check_plain import to_text
+from gradcheck.report.json_text import to_json
 from tests.nets import make_batchnorm, make_mlp
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_models"

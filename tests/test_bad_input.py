@@ -25,9 +25,10 @@ import pytest
 from click.testing import CliRunner
 
 import gradcheck
-from gradcheck import GradcheckError, loader
+from gradcheck import GradcheckError
 from gradcheck.cli import main
 from gradcheck.errors import CheckInterrupted
+from gradcheck.models.discovery import load_model
 
 PACKAGE_DIR = str(Path(gradcheck.__file__).resolve().parent)
 
@@ -158,7 +159,7 @@ def state_of(net: Net) -> dict[str, np.ndarray]:
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     missing = str(tmp_path / "nowhere.py")
     with pytest.raises(GradcheckError, match="nowhere.py: no such file"):
-        loader.load_model(missing)
+        load_model(missing)
     code, out, err = cli("check", missing)
     assert (code, out) == (2, "")
     one_line(err, "nowhere.py: no such file")
@@ -167,7 +168,7 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 def test_a_file_that_is_not_python_is_named(tmp_path: Path) -> None:
     text = write(tmp_path, "x = 1\n", "model.txt")
     with pytest.raises(GradcheckError, match=r"model.txt is not a Python file \(.py\)"):
-        loader.load_model(text)
+        load_model(text)
     code, _, err = cli("check", text)
     assert code == 2
     one_line(err, "model.txt is not a Python file (.py)")
@@ -191,7 +192,7 @@ def test_a_binary_file_with_a_py_name_is_not_python_source(tmp_path: Path) -> No
 def test_a_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
     broken = write(tmp_path, "import numpy as np\n\ndef loss(p:\n    return 1\n")
     with pytest.raises(GradcheckError, match=r"model.py:3: syntax error"):
-        loader.load_model(broken)
+        load_model(broken)
     code, _, err = cli("check", broken)
     assert code == 2
     one_line(err, "model.py:3: syntax error")
@@ -202,7 +203,7 @@ def test_an_import_error_inside_the_file_keeps_its_type_and_shows_only_the_users
 ) -> None:
     path = write(tmp_path, "import numpy as np\nimport not_a_real_module_xyz\n")
     with pytest.raises(ModuleNotFoundError, match="not_a_real_module_xyz"):
-        loader.load_model(path)
+        load_model(path)
     code, out, err = cli("check", path)
     assert (code, out) == (2, "")
     user_frames_only(err, path, "ModuleNotFoundError")
@@ -215,7 +216,7 @@ def test_a_file_with_no_model_lists_what_it_defines_and_what_was_looked_for(
 ) -> None:
     path = write(tmp_path, "import numpy as np\nA = np.ones(3)\ndef helper():\n    pass\n")
     with pytest.raises(GradcheckError, match="found no model"):
-        loader.load_model(path)
+        load_model(path)
     code, _, err = cli("check", path)
     assert code == 2
     one_line(err, "found no model in", "functions: helper", "other names: A", "gradcheck_model")
@@ -302,7 +303,7 @@ def test_zero_dimensional_and_empty_parameters_are_checked(tmp_path: Path) -> No
     def grads(p): return {"da": 3 * p["a"] ** 2, "de": 2 * p["e"]}
     """
     path = write(tmp_path, source)
-    report = gradcheck.check(loader.load_model(path))
+    report = gradcheck.check(load_model(path))
     assert report.ok
     assert [(t.name, t.shape, t.checked) for t in report.tensors] == [
         ("a", (), 1),

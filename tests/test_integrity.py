@@ -26,7 +26,7 @@ from hypothesis.extra.numpy import array_shapes
 import gradcheck
 from gradcheck import GradcheckError
 from gradcheck.errors import CheckInterrupted
-from gradcheck.model import Model
+from gradcheck.models.model import Model
 
 
 class Injected(Exception):

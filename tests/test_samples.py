@@ -13,9 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 import gradcheck
-from gradcheck.adapters import from_object, make_model
 from gradcheck.cli import main
-from gradcheck.loader import import_file, load_model
+from gradcheck.models.discovery import load_model
+from gradcheck.models.importer import import_file
+from gradcheck.models.make import from_object, make_model
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_models"
 

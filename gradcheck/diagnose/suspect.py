@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from gradcheck.diagnose.phrasing import _and, _capital, _verb
 from gradcheck.report.layers import layer_of, sort_keys, unnumbered_group
-from gradcheck.result import FAIL, TensorResult
+from gradcheck.report.result import FAIL, TensorResult
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck.errors import GradcheckError
-from gradcheck.model import Model
+from gradcheck.models.model import Model
 
 
 class CountedCalls:

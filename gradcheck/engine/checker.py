@@ -50,8 +50,8 @@ from gradcheck.engine.taylor import second_opinion
 from gradcheck.engine.tolerances import steps_for
 from gradcheck.engine.verdict import tensor_result
 from gradcheck.errors import CheckInterrupted
-from gradcheck.model import Model
-from gradcheck.result import PASS, Report, Stats, TensorResult
+from gradcheck.models.model import Model
+from gradcheck.report.result import PASS, Report, Stats, TensorResult
 
 
 def run_check(

@@ -11,11 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck import diagnose
+from gradcheck.diagnose.keys import missing
+from gradcheck.diagnose.shape import shape_mismatch
 from gradcheck.engine.nonfinite import found_nonfinite
 from gradcheck.engine.tolerances import TOLERANCES, precision_of
-from gradcheck.model import gradient_key_candidates
-from gradcheck.result import FAIL, NonFinite, ReportWarning, TensorResult
+from gradcheck.models.model import gradient_key_candidates
+from gradcheck.report.layers import layer_of
+from gradcheck.report.records import NonFinite, ReportWarning
+from gradcheck.report.result import FAIL, TensorResult
 
 
 def match_gradient(
@@ -121,7 +124,7 @@ def analytic_gradient(
 
 
 def missing_result(name: str, arr: np.ndarray, keys: Sequence[str]) -> TensorResult:
-    d = diagnose.missing(name, keys)
+    d = missing(name, keys)
     return fail_result(
         name, arr, pattern=d.pattern or "missing", message=d.message, details=d.details
     )
@@ -134,7 +137,7 @@ def shape_result(
     shape: tuple[int, ...],
     others: Mapping[str, tuple[int, ...]],
 ) -> TensorResult:
-    d = diagnose.shape_mismatch(arr.shape, shape, others=others)
+    d = shape_mismatch(arr.shape, shape, others=others)
     return fail_result(
         name,
         arr,
@@ -159,6 +162,6 @@ def fail_result(
         pattern=pattern,
         message=message,
         size=int(arr.size),
-        layer=diagnose.layer_of(name),
+        layer=layer_of(name),
         details=details or {},
     )

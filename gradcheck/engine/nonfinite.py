@@ -1,12 +1,12 @@
 """What the engine knows of a NaN/Inf it met (in a parameter, the loss, a gradient or a perturbed
-loss), as a record that `api.explain` then traces to its origin.
+loss), as a record that `engine.explain` then traces to its origin.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from gradcheck.result import NonFinite
+from gradcheck.report.records import NonFinite
 
 
 def found_nonfinite(
@@ -17,7 +17,7 @@ def found_nonfinite(
     kind: str = "unknown",
     details: dict[str, Any] | None = None,
 ) -> NonFinite:
-    """What the engine knows of a NaN/Inf it met; `api.explain` then traces it to its origin."""
+    """What the engine knows of a NaN/Inf it met; `engine.explain` then traces it to its origin."""
     return NonFinite(
         phase=phase,
         file=None,

@@ -13,16 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck import health
 from gradcheck.engine.gradients import gradient_dtype_warnings, match_gradient
 from gradcheck.engine.nonfinite import found_nonfinite
 from gradcheck.engine.options import Options
 from gradcheck.engine.state import CheckState
 from gradcheck.engine.tolerances import machine_eps, precision_of
 from gradcheck.errors import GradcheckError
-from gradcheck.model import Model, data_arrays, validate_params
+from gradcheck.health.gradients import gradient_norm_health
+from gradcheck.models.data import data_arrays
 from gradcheck.models.integrity import Fingerprint, check_no_shared_memory
-from gradcheck.result import NonFinite
+from gradcheck.models.model import Model, validate_params
+from gradcheck.report.records import NonFinite
 
 
 def selected_names(model: Model, options: Options) -> list[str]:
@@ -130,7 +131,7 @@ def match_gradients(
     matched: dict[str, tuple[str | None, Any]] = {
         n: match_gradient(n, grads, model.grad_keys) for n in names
     }
-    state.warnings = health.gradient_norm_health(
+    state.warnings = gradient_norm_health(
         {n: raw for n, (key, raw) in matched.items() if key is not None}
     )
     state.warnings += gradient_dtype_warnings(model.params, matched)

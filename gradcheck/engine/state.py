@@ -12,8 +12,8 @@ import numpy as np
 
 from gradcheck.engine.calls import CountedCalls
 from gradcheck.engine.options import Options
-from gradcheck.model import Model
-from gradcheck.result import NonFinite, ReportWarning
+from gradcheck.models.model import Model
+from gradcheck.report.records import NonFinite, ReportWarning
 
 
 class CheckState:

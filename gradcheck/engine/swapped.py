@@ -8,11 +8,11 @@ import dataclasses
 
 import numpy as np
 
-from gradcheck import diagnose
+from gradcheck.diagnose.keys import borrowed
 from gradcheck.engine.coords import Coords
 from gradcheck.engine.plan import AUTO_FULL_MAX
 from gradcheck.engine.state import CheckState
-from gradcheck.result import FAIL, TensorResult
+from gradcheck.report.result import FAIL, TensorResult
 
 
 def keep_measured(state: CheckState, name: str, coords: Coords) -> None:
@@ -40,7 +40,7 @@ def swapped(state: CheckState, result: TensorResult) -> TensorResult:
 
     shape = tuple(state.model.params[result.name].shape)
     same = [n for n in state.measured if tuple(state.model.params[n].shape) == shape]
-    d = diagnose.borrowed(
+    d = borrowed(
         result.name,
         full(result.name, 1),
         {n: full(n, 2) for n in same},

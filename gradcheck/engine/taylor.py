@@ -14,7 +14,7 @@ import numpy as np
 from gradcheck.engine.noise import NOISE_SIGMAS
 from gradcheck.engine.state import CheckState
 from gradcheck.engine.tolerances import OBVIOUS
-from gradcheck.result import FAIL, TensorResult
+from gradcheck.report.result import FAIL, TensorResult
 
 
 def second_opinion(

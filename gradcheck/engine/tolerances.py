@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck.result import FAIL, PASS, WARN
+from gradcheck.report.result import FAIL, PASS, WARN
 
 # Thresholds on the relative error  ||a - n|| / max(||a|| + ||n||, floor)  (see `relative_error`),
 # keyed by the working precision of the check: (pass at or below, fail above); between is "warn".

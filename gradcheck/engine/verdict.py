@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck import diagnose
+from gradcheck.diagnose.grid import error_grid, grid_blocks
+from gradcheck.diagnose.patterns import classify
 from gradcheck.engine.coords import Coords
 from gradcheck.engine.state import CheckState
 from gradcheck.engine.tolerances import (
@@ -19,7 +20,8 @@ from gradcheck.engine.tolerances import (
     relative_error,
     status_for,
 )
-from gradcheck.result import PASS, WARN, Element, TensorResult
+from gradcheck.report.layers import layer_of
+from gradcheck.report.result import PASS, WARN, Element, TensorResult
 
 WORST_SHOWN = 5
 
@@ -73,7 +75,7 @@ def tensor_result(
         size=int(arr.size),
         directions=len(dir_rels),
         directional_rel_error=dir_rel,
-        layer=diagnose.layer_of(name),
+        layer=layer_of(name),
         details=details,
     )
 
@@ -108,7 +110,7 @@ def diagnosis(
                 "(run with --mode full, or a larger --sample, to name them)"
             ),
         )
-    d = diagnose.classify(
+    d = classify(
         a,
         n,
         shape=arr.shape,
@@ -147,8 +149,8 @@ def heatmap(
     tolerance_full.reshape(-1)[flat] = b
     analytic_full = np.full(shape, np.nan)
     analytic_full.reshape(-1)[flat] = a
-    grid = diagnose.error_grid(analytic_full, numeric_full, tolerance_full, rtol=passing)
-    rows, cols = diagnose.grid_blocks(shape)
+    grid = error_grid(analytic_full, numeric_full, tolerance_full, rtol=passing)
+    rows, cols = grid_blocks(shape)
     return {
         "grid": grid.tolist(),
         "row_starts": rows.tolist(),

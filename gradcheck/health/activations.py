@@ -25,7 +25,7 @@ from gradcheck.health.thresholds import (
     SIGMOID_SATURATED,
     TANH_SATURATED,
 )
-from gradcheck.result import ReportWarning
+from gradcheck.report.records import ReportWarning
 
 __all__ = ["activation_health", "activation_warnings"]
 

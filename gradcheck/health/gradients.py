@@ -14,7 +14,7 @@ import numpy as np
 
 from gradcheck.health.thresholds import GRAD_NORM_SPREAD
 from gradcheck.health.weights import _weights
-from gradcheck.result import ReportWarning
+from gradcheck.report.records import ReportWarning
 
 __all__ = ["gradient_norm_health"]
 

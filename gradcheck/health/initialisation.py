@@ -14,7 +14,7 @@ import numpy as np
 
 from gradcheck.health.thresholds import _FIX_SCALE, LARGE_INIT_RATIO, POSITIVE_INIT_MIN_SIZE
 from gradcheck.health.weights import _biases, _fan_ins, _Weight, _weights
-from gradcheck.result import ReportWarning
+from gradcheck.report.records import ReportWarning
 
 __all__ = ["parameter_health"]
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck.health.thresholds import INPUT_RMS_MAX
-from gradcheck.result import ReportWarning
+from gradcheck.report.records import ReportWarning
 
 __all__ = ["input_health"]
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import ast
 import re
 
-from gradcheck.numerics import _compile, _Getter, _Stmt
+from gradcheck.numerics.reader import _compile, _Getter
+from gradcheck.numerics.source import _Stmt
 
 __all__ = ["PRE", "RELU", "SIGMOID", "TANH"]
 

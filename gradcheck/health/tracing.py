@@ -21,14 +21,9 @@ from typing import Any
 import numpy as np
 
 from gradcheck.health.kinds import _classify, _normalised_operand, _statement_kinds
-from gradcheck.numerics import (
-    _MISSING,
-    _compile,
-    _FrameState,
-    _statement_values,
-    _Stmt,
-    _TracedPass,
-)
+from gradcheck.numerics.reader import _compile
+from gradcheck.numerics.source import _Stmt
+from gradcheck.numerics.tracer import _MISSING, _FrameState, _statement_values, _TracedPass
 
 __all__ = ["collect_arrays"]
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck.engine import Fingerprint
 from gradcheck.errors import GradcheckError
 from gradcheck.models.binding import Binder, Forwarded, sort_forward_result
 from gradcheck.models.data import DATA_NAMES, batch_extra, owned_arrays
+from gradcheck.models.integrity import Fingerprint
 from gradcheck.models.model import Model, require_callable
 from gradcheck.models.model import type_name as _type_name
 from gradcheck.models.source import (

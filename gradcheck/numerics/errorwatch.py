@@ -23,7 +23,7 @@ from gradcheck.numerics.record import KINDS, _describe, _qualname, nonfinite_err
 from gradcheck.numerics.source import _source_index, _Stmt
 from gradcheck.numerics.summary import _has_nonfinite, _is_numeric
 from gradcheck.numerics.tracer import _MISSING, _statement_values
-from gradcheck.result import NonFinite
+from gradcheck.report.records import NonFinite
 
 #: Raw NumPy error events an :class:`ErrorWatch` keeps (it counts all of them).
 MAX_EVENTS = 1000

@@ -18,7 +18,7 @@ from gradcheck.numerics.summary import (
     _nonfinite_counts,
     summarize,
 )
-from gradcheck.result import NonFinite
+from gradcheck.report.records import NonFinite
 
 
 def scan_inputs(arrays: Mapping[str, Any], *, phase: str = "inputs") -> NonFinite | None:

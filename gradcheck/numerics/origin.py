@@ -41,7 +41,7 @@ from gradcheck.numerics.summary import (
     _nonfinite_counts,
 )
 from gradcheck.numerics.tracer import _MISSING, _FrameState, _statement_values, _TracedPass
-from gradcheck.result import NonFinite
+from gradcheck.report.records import NonFinite
 
 #: Statements whose NumPy error left a finite result, kept on the record (``details['guarded']``).
 MAX_GUARDED = 20

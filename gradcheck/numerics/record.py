@@ -22,7 +22,7 @@ from gradcheck.numerics.fixes import FIX_INPUT
 from gradcheck.numerics.roles import _roles
 from gradcheck.numerics.source import _Stmt
 from gradcheck.numerics.summary import _describe_counts, _nonfinite_counts, summarize
-from gradcheck.result import NonFinite
+from gradcheck.report.records import NonFinite
 
 #: Operand summaries kept on a :class:`NonFinite` (the statement's leaves first, then the
 #: sub-expressions that matter for the kind: denominators, arguments of exp/log/sqrt).

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck.diagnose import layer_of, order_tensors
 from gradcheck.report.check_table import STATUS_WORD
 from gradcheck.report.formatting import fmt, index_text
 from gradcheck.report.heatmap import HEAT_LEVELS
+from gradcheck.report.layers import layer_of, order_tensors
 from gradcheck.report.result import FAIL, PASS, Report, TensorResult
 
 __all__ = ["finding_head", "findings", "heatmap_args", "messages", "worst_text"]

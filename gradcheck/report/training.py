@@ -12,7 +12,8 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from gradcheck.result import NonFinite, Report, ReportWarning
+from gradcheck.report.records import NonFinite, ReportWarning
+from gradcheck.report.result import Report
 
 __all__ = [
     "UPDATE_RATIO_HEALTHY",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from gradcheck.report.cost_plot import cost_caption, cost_plot
 from gradcheck.report.formatting import aligned_lines, warning_text
 from gradcheck.report.nonfinite import nonfinite_lines
+from gradcheck.report.training import WatchSummary
 from gradcheck.report.watch_words import (
     check_lines,
     header_text,
@@ -15,7 +16,6 @@ from gradcheck.report.watch_words import (
     tensor_rows,
     verdict_text,
 )
-from gradcheck.watch import WatchSummary
 
 __all__ = ["to_text"]
 

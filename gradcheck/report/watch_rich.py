@@ -15,6 +15,7 @@ from rich.text import Text
 from gradcheck.report.cost_plot import cost_caption, cost_plot
 from gradcheck.report.formatting import warning_text
 from gradcheck.report.nonfinite import nonfinite_panel
+from gradcheck.report.training import WatchSummary
 from gradcheck.report.watch_plain import to_text
 from gradcheck.report.watch_words import (
     check_lines,
@@ -24,7 +25,6 @@ from gradcheck.report.watch_words import (
     tensor_rows,
     verdict_text,
 )
-from gradcheck.watch import WatchSummary
 
 __all__ = ["print_summary", "print_summary_stderr", "rich_summary"]
 

@@ -7,7 +7,7 @@ Nothing here computes a verdict; everything shown is read from the summary.
 from __future__ import annotations
 
 from gradcheck.report.formatting import fmt, shape_text
-from gradcheck.watch import UPDATE_RATIO_HEALTHY, WatchSummary
+from gradcheck.report.training import UPDATE_RATIO_HEALTHY, WatchSummary
 
 __all__ = [
     "check_lines",

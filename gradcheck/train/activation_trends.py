@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gradcheck.health import DEAD_RELU_SHARE, RELU, SATURATION_SHARE, SIGMOID, TANH, ActivationStats
-from gradcheck.result import ReportWarning
+from gradcheck.health.kinds import RELU, SIGMOID, TANH
+from gradcheck.health.stats import ActivationStats
+from gradcheck.health.thresholds import DEAD_RELU_SHARE, SATURATION_SHARE
+from gradcheck.report.records import ReportWarning
 from gradcheck.train.thresholds import TREND_POINTS, pct
 
 __all__ = ["activation_trends"]

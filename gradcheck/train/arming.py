@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 
-from gradcheck.numerics import ErrorWatch
+from gradcheck.numerics.errorwatch import ErrorWatch
 
 __all__ = ["Arming"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck.adapters import returned_names
+from gradcheck.models.source import returned_names
 
 __all__ = [
     "NO_KEY",

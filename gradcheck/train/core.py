@@ -31,15 +31,18 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck.adapters import from_object
-from gradcheck.api import check_model
-from gradcheck.engine import Options
+from gradcheck.engine.explain import check_model
+from gradcheck.engine.options import Options
 from gradcheck.errors import GradcheckError
-from gradcheck.health import ActivationStats, gradient_norm_health, trace_activations
-from gradcheck.model import Model
-from gradcheck.numerics import ErrorWatch, nonfinite_error
+from gradcheck.health.gradients import gradient_norm_health
+from gradcheck.health.layers import trace_activations
+from gradcheck.health.stats import ActivationStats
+from gradcheck.models.make import from_object
+from gradcheck.models.model import Model
+from gradcheck.numerics.errorwatch import ErrorWatch
+from gradcheck.numerics.record import nonfinite_error
+from gradcheck.report.records import NonFinite, ReportWarning
 from gradcheck.report.training import GradientCheck, TensorHealth, WatchSummary
-from gradcheck.result import NonFinite, ReportWarning
 from gradcheck.train.arming import Arming
 from gradcheck.train.arrays import ResultNames
 from gradcheck.train.cost_trend import cost_trend
@@ -150,7 +153,7 @@ class Watch:
             if sink is None:
                 # Deferred: the renderer imports rich, and ``import gradcheck`` (which imports this
                 # module for the decorator) must not; only a summary printed at exit needs it.
-                from gradcheck.render_watch import print_summary_stderr
+                from gradcheck.report.watch_rich import print_summary_stderr
 
                 sink = print_summary_stderr
             sink(self.summary())

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from gradcheck.report.records import ReportWarning
 from gradcheck.report.training import CostTrend, TensorHealth
-from gradcheck.result import ReportWarning
 from gradcheck.train.thresholds import CHANCE_TOLERANCE, lr_text, pct
 
 __all__ = ["cost_warnings"]

@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 
 from gradcheck.errors import GradcheckError
-from gradcheck.model import INPUT_NAMES, Model
+from gradcheck.models.data import INPUT_NAMES
+from gradcheck.models.discovery import load_model
+from gradcheck.models.model import Model
 from gradcheck.report.training import WatchSummary
 from gradcheck.train.options import WatchOptions
 from gradcheck.train.runner import train
@@ -57,7 +59,7 @@ def set_learning_rate(owners: Iterable[tuple[str, Any]], lr: float) -> str | Non
 
 
 def _loaded_module(path: str, before: set[str]) -> Any:
-    """The module :func:`gradcheck.loader.load_model` just imported for ``path``.
+    """The module :func:`gradcheck.models.discovery.load_model` just imported for ``path``.
 
     The loader registers each file under a fresh name and leaves it registered; the module is needed
     here for the ``train_step()`` defined next to the model, which must act on the same objects.
@@ -130,13 +132,8 @@ def watch_file(
     on the learning-rate attribute it reads (:func:`set_learning_rate`), and the summary's notes say
     what was set. Without a ``train_step()``, plain gradient descent at ``lr``.
     """
-    # deferred until loader no longer imports the package (models room)
-    from gradcheck import loader
-
     before = set(sys.modules)
-    model = loader.load_model(
-        path, object_name=object_name, forward=forward, cost=cost, backward=backward
-    )
+    model = load_model(path, object_name=object_name, forward=forward, cost=cost, backward=backward)
     module = _loaded_module(path, before)
     namespace: dict[str, Any] = vars(module) if module is not None else {}
     label, state = _state_of(model, namespace, object_name)

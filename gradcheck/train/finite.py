@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from gradcheck.numerics import ErrorWatch
+from gradcheck.numerics.errorwatch import ErrorWatch
 from gradcheck.train.arrays import NO_KEY, ResultNames, WeakValues, object_locations, result_arrays
 from gradcheck.train.costs import scalar_cost
 

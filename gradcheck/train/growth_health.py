@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from gradcheck.health import LARGE_INIT_RATIO
+from gradcheck.health.thresholds import LARGE_INIT_RATIO
+from gradcheck.report.records import ReportWarning
 from gradcheck.report.training import TensorHealth
-from gradcheck.result import ReportWarning
 from gradcheck.train.thresholds import GRADIENT_GROWTH, WEIGHT_GROWTH
 
 __all__ = ["growth_warnings"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck.result import ReportWarning
+from gradcheck.report.records import ReportWarning
 from gradcheck.train.thresholds import INPUT_SCALE_MAX
 
 __all__ = ["input_health"]

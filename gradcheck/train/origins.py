@@ -13,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck.numerics import ErrorWatch, FPEvent, scan_inputs, summarize
-from gradcheck.result import NonFinite
+from gradcheck.numerics.errorwatch import ErrorWatch, FPEvent
+from gradcheck.numerics.inputs import scan_inputs
+from gradcheck.numerics.summary import summarize
+from gradcheck.report.records import NonFinite
 from gradcheck.train.arrays import is_float_array, object_arrays
 from gradcheck.train.names import input_rank
 

@@ -15,13 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck.api import check_model
-from gradcheck.engine import Options, match_gradient
+from gradcheck.engine.explain import check_model
+from gradcheck.engine.gradients import match_gradient
+from gradcheck.engine.options import Options
 from gradcheck.errors import GradcheckError
-from gradcheck.health import activation_warnings, parameter_health
-from gradcheck.model import Model
+from gradcheck.health.activations import activation_warnings
+from gradcheck.health.initialisation import parameter_health
+from gradcheck.models.model import Model
+from gradcheck.report.records import ReportWarning
 from gradcheck.report.training import GradientCheck, WatchSummary
-from gradcheck.result import ReportWarning
 from gradcheck.train.activation_trends import activation_trends
 from gradcheck.train.core import Watch
 from gradcheck.train.input_health import input_health

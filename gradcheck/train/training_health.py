@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gradcheck.health import ActivationStats
+from gradcheck.health.stats import ActivationStats
+from gradcheck.report.records import NonFinite, ReportWarning
 from gradcheck.report.training import TensorHealth
-from gradcheck.result import NonFinite, ReportWarning
 from gradcheck.train.activation_trends import activation_trends
 from gradcheck.train.cost_health import cost_warnings
 from gradcheck.train.cost_trend import cost_trend

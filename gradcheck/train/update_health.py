@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gradcheck.report.records import ReportWarning
 from gradcheck.report.training import UPDATE_RATIO_HEALTHY, CostTrend, TensorHealth
-from gradcheck.result import ReportWarning
 from gradcheck.train.thresholds import UPDATE_RATIO_HIGH, UPDATE_RATIO_LOW, lr_text
 
 __all__ = ["update_warnings"]

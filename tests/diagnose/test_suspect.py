@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradcheck.diagnose.suspect import suspect_layer
-from gradcheck.result import FAIL, PASS, TensorResult
+from gradcheck.report.result import FAIL, PASS, TensorResult
 from tests.diagnose.planted import MLP, Params
 
 

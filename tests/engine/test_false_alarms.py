@@ -7,7 +7,7 @@ import pytest
 
 import gradcheck
 from gradcheck.engine.checker import run_check
-from gradcheck.model import Model
+from gradcheck.models.model import Model
 from tests.engine.helpers import check, statuses
 from tests.nets import make_batchnorm, make_mlp, make_relu_kinks
 

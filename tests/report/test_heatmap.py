@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from rich.console import Console
 
-from gradcheck.diagnose import error_grid, grid_blocks
+from gradcheck.diagnose.grid import error_grid, grid_blocks
 from gradcheck.report.heatmap import HEAT_LEVELS, heatmap_plain, heatmap_renderable
 
 AGREE = HEAT_LEVELS[0][1]

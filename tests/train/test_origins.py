@@ -9,7 +9,7 @@ import pytest
 
 import gradcheck
 from gradcheck.errors import NonFiniteError
-from gradcheck.loader import import_file
+from gradcheck.models.importer import import_file
 from gradcheck.train.options import NonFiniteWarning
 from tests.train.helpers import SAMPLES, source_line
 

@@ -6,7 +6,8 @@ import json
 import math
 import warnings
 
-from gradcheck.render_watch import cost_plot, to_text
+from gradcheck.report.cost_plot import cost_plot
+from gradcheck.report.watch_plain import to_text
 from tests.train.helpers import run_training, watched
 
 

@@ -1,0 +1,115 @@
+"""What the numbers of a finished check mean: the suspect layer, where a NaN/Inf came from, and the
+health of the network; and :func:`check_model`, the engine's run followed by these explanations.
+
+Costs at most two traced passes of the user's code on top of the check's own evaluations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+
+from gradcheck.diagnose.suspect import suspect_layer
+from gradcheck.engine.checker import run_check
+from gradcheck.engine.options import Options
+from gradcheck.errors import CheckInterrupted
+from gradcheck.health.activations import activation_health
+from gradcheck.health.initialisation import parameter_health
+from gradcheck.health.inputs import input_health
+from gradcheck.models.data import data_arrays
+from gradcheck.models.model import Model
+from gradcheck.numerics.files import user_code_for
+from gradcheck.numerics.inputs import scan_inputs
+from gradcheck.numerics.origin import locate_nonfinite
+from gradcheck.report.records import NonFinite
+from gradcheck.report.result import Report
+
+
+def check_model(
+    model: Model, options: Options, *, progress: Callable[[int, int], None] | None = None
+) -> Report:
+    """Run the engine on an adapted model and add the explanations."""
+    report = run_check(model, options, progress=progress)
+    try:
+        return explain(model, report)
+    except KeyboardInterrupt:
+        # Ctrl-C in the traced passes: every tensor is checked, only the explanations are missing.
+        stats = dataclasses.replace(report.stats, interrupted=True)
+        raise CheckInterrupted(dataclasses.replace(report, stats=stats)) from None
+
+
+def explain(model: Model, report: Report) -> Report:
+    """Add what the numbers mean: the suspect layer, where a NaN came from, and health warnings.
+
+    Costs at most two traced passes of the user's code: one to locate a non-finite value (only when
+    the check met one) and one forward pass for activation health.
+    """
+    layer, message = suspect_layer(report.tensors)
+    user_code = user_code_for(model.trace_targets) if model.trace_targets else None
+    extra_losses = 0
+    nonfinite = report.nonfinite
+    if nonfinite is not None:
+        located, calls = locate(model, nonfinite, user_code)
+        extra_losses += calls
+        nonfinite = located or nonfinite
+    warnings = list(report.warnings)
+    # An empty tensor has no initialisation to judge (and no minimum to take).
+    warnings += parameter_health({n: a for n, a in model.params.items() if a.size})
+    warnings += input_health(data_arrays(model, labels=False))
+    if nonfinite is None:
+        with np.errstate(all="ignore"):
+            warnings += activation_health(model.loss, user_code=user_code)
+        extra_losses += 1
+    stats = dataclasses.replace(
+        report.stats, loss_evaluations=report.stats.loss_evaluations + extra_losses
+    )
+    return dataclasses.replace(
+        report,
+        suspect_layer=layer,
+        suspect_message=message,
+        nonfinite=nonfinite,
+        warnings=tuple(warnings),
+        notes=tuple(str(n) for n in model.extra.get("notes", ())),
+        stats=stats,
+    )
+
+
+def locate(
+    model: Model, found: NonFinite, user_code: Callable[[str], bool] | None
+) -> tuple[NonFinite | None, int]:
+    """Re-run what produced the non-finite value once, traced, and name the statement that made it.
+
+    Returns the located origin (None when the traced pass could not name one) and how many loss
+    evaluations it cost.
+    """
+    if found.phase == "params":
+        return scan_inputs(model.params, phase="params"), 0
+    if found.phase == "grads":
+        return locate_nonfinite(model.grads, phase="grads", user_code=user_code), 0
+    if found.phase == "perturbation":
+        name, index, value = (
+            found.details["tensor"],
+            tuple(found.details["index"]),
+            found.details["value"],
+        )
+        arr = model.params[name]
+
+        def perturbed() -> object:
+            x0 = arr[index]
+            try:
+                arr[index] = value
+                return model.loss()
+            finally:
+                arr[index] = x0
+
+        located = locate_nonfinite(perturbed, phase="perturbation", user_code=user_code)
+        if located is not None:
+            note = f"with {name}{list(index)} moved to {value!r} by the finite difference: "
+            located = dataclasses.replace(located, message=note + located.message)
+        return located, 1
+    located = locate_nonfinite(model.loss, phase=found.phase, user_code=user_code)
+    if located is None or located.kind == "unknown":
+        located = scan_inputs(data_arrays(model), phase="inputs") or located
+    return located, 1
