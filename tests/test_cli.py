@@ -147,7 +147,7 @@ def test_user_code_that_raises_shows_only_the_users_frames_and_exits_2(tmp_path:
     assert code == 2
     assert "ValueError: broken forward" in err
     assert "model.py" in err
-    assert "gradcheck/engine.py" not in err and "gradcheck/cli.py" not in err
+    assert "gradcheck/" not in err.replace("gradcheck:", "")  # no frame of the harness, any room
 
 
 def test_a_bad_option_value_is_a_usage_error(good: str) -> None:

@@ -278,5 +278,4 @@ def test_user_code_raising_exits_2_with_the_users_traceback(tmp_path: Path) -> N
     assert result.exit_code == 2
     assert "broken.py" in result.stderr
     assert "matmul" in result.stderr
-    assert "gradcheck/engine.py" not in result.stderr
-    assert "gradcheck/adapters.py" not in result.stderr
+    assert "gradcheck/" not in result.stderr.replace("gradcheck:", "")  # no harness frame

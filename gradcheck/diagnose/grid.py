@@ -1,5 +1,5 @@
 """Show me: :func:`error_grid` turns the two full gradients into a small grid of relative errors
-for the heat map (:mod:`gradcheck.heatmap` draws it); :func:`grid_blocks` says which tensor rows and
+for the heat map (:mod:`gradcheck.report.heatmap` draws it); :func:`grid_blocks` says which tensor rows and
 columns each cell covers.
 """
 

@@ -18,7 +18,7 @@ reported as bugs while a real error hiding there is still caught.
 
 This module is the orchestration: the base point (`preflight`), the plan, the noise, then per
 tensor perturb and restore (`central`, `confirm`, `directional`) and compare (`verdict`, `taylor`).
-Nothing here prints; the result is a :class:`gradcheck.result.Report`.
+Nothing here prints; the result is a :class:`gradcheck.report.result.Report`.
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ def activation_health(
     """Warnings about the forward pass ``run()`` computes: exploding, saturated, dead activations.
 
     ``run`` is a zero-argument callable that runs the user's forward (``Model.loss`` will do);
-    ``user_code`` decides which files are traced (default: :func:`gradcheck.numerics.is_user_file`).
+    ``user_code`` decides which files are traced (default: :func:`gradcheck.numerics.files.is_user_file`).
     One traced call. Healthy networks get an empty list.
     """
     return activation_warnings(trace_activations(run, user_code=user_code))

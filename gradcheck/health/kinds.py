@@ -10,8 +10,8 @@ from __future__ import annotations
 import ast
 import re
 
-from gradcheck.numerics.reader import _compile, _Getter
-from gradcheck.numerics.source import _Stmt
+from gradcheck.numerics.reader import Getter, compile_getter
+from gradcheck.numerics.source import Stmt
 
 __all__ = ["PRE", "RELU", "SIGMOID", "TANH"]
 
@@ -147,7 +147,7 @@ def _is_inplace_relu(target: ast.expr, value: ast.expr) -> bool:
     )
 
 
-def _statement_kinds(stmt: _Stmt, function: str) -> list[str | None]:
+def _statement_kinds(stmt: Stmt, function: str) -> list[str | None]:
     """The kind of each of the statement's readable targets (or of the returned value)."""
     node = stmt.node
     n = max(1, len(stmt.targets))
@@ -172,7 +172,7 @@ def _statement_kinds(stmt: _Stmt, function: str) -> list[str | None]:
     return [None] * n
 
 
-def _normalised_operand(node: ast.stmt | None) -> _Getter | None:
+def _normalised_operand(node: ast.stmt | None) -> Getter | None:
     """For ``x_hat = (z - mu) / np.sqrt(var + eps)`` (batch/layer norm): how to read ``z``."""
     value = getattr(node, "value", None)
     if not (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div)):
@@ -183,7 +183,7 @@ def _normalised_operand(node: ast.stmt | None) -> _Getter | None:
     den_text = ast.unparse(den).lower()
     if not any(w in den_text for w in ("sqrt", "std", "sigma")):
         return None
-    return _compile(num.left)
+    return compile_getter(num.left)
 
 
 _Z_NAME = re.compile(r"^(z|Z|pre|preact|logits|scores|h_pre)(\d+|_\w+)?$")

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from gradcheck.health.kinds import _classify, _normalised_operand, _statement_kinds
-from gradcheck.numerics.reader import _compile
-from gradcheck.numerics.source import _Stmt
-from gradcheck.numerics.tracer import _MISSING, _FrameState, _statement_values, _TracedPass
+from gradcheck.numerics.reader import compile_getter
+from gradcheck.numerics.source import Stmt
+from gradcheck.numerics.tracer import MISSING, FrameState, TracedPass, statement_values
 
 __all__ = ["collect_arrays"]
 
@@ -84,12 +84,12 @@ _NAMES: dict[tuple[str, tuple[int | str | None, ...]], str] = {}
 
 def _subscript_getters(text: str) -> Any:
     """The parsed target text and a getter for each of its subscripts' keys (None: unparsable)."""
-    parts = _RESOLVERS.get(text, _MISSING)
-    if parts is _MISSING:
+    parts = _RESOLVERS.get(text, MISSING)
+    if parts is MISSING:
         try:
             tree = ast.parse(text, mode="eval").body
             subs = [n for n in ast.walk(tree) if isinstance(n, ast.Subscript)]
-            parts = (tree, [_compile(n.slice) for n in subs])
+            parts = (tree, [compile_getter(n.slice) for n in subs])
         except SyntaxError:
             parts = None
         _RESOLVERS[text] = parts
@@ -150,7 +150,7 @@ def _argument_arrays(frame: types.FrameType) -> frozenset[int]:
     return frozenset(ids)
 
 
-class _ActivationPass(_TracedPass):
+class _ActivationPass(TracedPass):
     """Collects the float arrays a forward pass makes, each with what made it and its best name."""
 
     def __init__(self, user_code: Callable[[str], bool] | None) -> None:
@@ -172,7 +172,7 @@ class _ActivationPass(_TracedPass):
             self._calls_seen.append(info[0])
         return info
 
-    def start(self, frame: types.FrameType, state: _FrameState, stmt: _Stmt) -> None:
+    def start(self, frame: types.FrameType, state: FrameState, stmt: Stmt) -> None:
         if frame not in self._calls:
             self._call_of(frame)
 
@@ -215,17 +215,17 @@ class _ActivationPass(_TracedPass):
             for i, v in enumerate(list(value)[:256]):
                 self._record_container(v, f"{name}[{i}]", function, line, frame, depth + 1)
 
-    def _mark_normalised(self, frame: types.FrameType, stmt: _Stmt) -> None:
+    def _mark_normalised(self, frame: types.FrameType, stmt: Stmt) -> None:
         """The array a ``(z - mu) / std`` statement normalises is batch norm's business."""
-        normalised = self._normalised.get(id(stmt), _MISSING)
-        if normalised is _MISSING:
+        normalised = self._normalised.get(id(stmt), MISSING)
+        if normalised is MISSING:
             normalised = self._normalised[id(stmt)] = _normalised_operand(stmt.node)
         if normalised is not None:
             entry = self.entries.get(id(normalised(frame.f_locals, frame.f_globals)))
             if entry is not None:
                 entry.normalised = True
 
-    def finish(self, frame: types.FrameType, state: _FrameState, stmt: _Stmt, ret: Any) -> None:
+    def finish(self, frame: types.FrameType, state: FrameState, stmt: Stmt, ret: Any) -> None:
         if stmt.node is None:
             return
         code = frame.f_code
@@ -234,7 +234,7 @@ class _ActivationPass(_TracedPass):
         if kinds is None:
             kinds = self._kinds[id(stmt)] = _statement_kinds(stmt, code.co_name)
         self._mark_normalised(frame, stmt)
-        values = _statement_values(stmt, frame, ret)
+        values = statement_values(stmt, frame, ret)
         for i, (text, value) in enumerate(values):
             kind = kinds[i] if i < len(kinds) else kinds[-1] if kinds else None
             if text is None:  # the returned value

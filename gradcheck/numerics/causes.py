@@ -31,7 +31,7 @@ from gradcheck.numerics.fixes import (
     FIX_ZERO_OVER_ZERO,
 )
 from gradcheck.numerics.roles import _ROLE_NAMES, _exp_over_sum, _roles, _sigmoid_operand
-from gradcheck.numerics.source import _Stmt
+from gradcheck.numerics.source import Stmt
 from gradcheck.numerics.summary import _as_base_array, _is_numeric, summarize
 
 #: Largest argument of exp before it overflows, by dtype (log of the largest finite value).
@@ -66,7 +66,7 @@ class Operand:
 class Evidence:
     """What every case may look at besides its operand: the statement, the frame, the dtype."""
 
-    stmt: _Stmt
+    stmt: Stmt
     variable: str | None
     loc: Mapping[str, Any]
     glob: Mapping[str, Any]
@@ -414,7 +414,7 @@ def _first_match(kind: str, operands: list[Operand], ev: Evidence) -> tuple[str 
 
 
 def _explain(
-    stmt: _Stmt, kind: str, loc: Mapping[str, Any], glob: Mapping[str, Any], variable: str | None
+    stmt: Stmt, kind: str, loc: Mapping[str, Any], glob: Mapping[str, Any], variable: str | None
 ) -> tuple[str | None, str | None, list[dict[str, Any]]]:
     """(cause, fix, role summaries) for an origin of ``kind`` on ``stmt``, read from the frame."""
     evaluated: list[Operand] = []

@@ -20,9 +20,9 @@ import numpy as np
 from gradcheck.numerics.access import _FAIL
 from gradcheck.numerics.files import _file_kind, is_user_file
 from gradcheck.numerics.record import KINDS, _describe, _qualname, nonfinite_error
-from gradcheck.numerics.source import _source_index, _Stmt
+from gradcheck.numerics.source import Stmt, _source_index
 from gradcheck.numerics.summary import _has_nonfinite, _is_numeric
-from gradcheck.numerics.tracer import _MISSING, _statement_values
+from gradcheck.numerics.tracer import MISSING, statement_values
 from gradcheck.report.records import NonFinite
 
 #: Raw NumPy error events an :class:`ErrorWatch` keeps (it counts all of them).
@@ -56,7 +56,7 @@ class FPEvent:
 
 @dataclass
 class _Pending:
-    stmt: _Stmt
+    stmt: Stmt
     event: FPEvent
     kinds: list[str]
     site: tuple[types.CodeType, int]
@@ -157,6 +157,19 @@ class ErrorWatch:
     def armed(self) -> bool:
         return self._armed
 
+    def hand_over(self, to: ErrorWatch) -> None:
+        """Stop without restoring: ``to`` (armed after this one) restores what this one found.
+
+        For watches that stop out of order: the later watch's callback is the one NumPy calls, and
+        it must go on calling it, so the settings this one saved travel up to it.
+        """
+        to._saved_err, to._saved_call = self._saved_err, self._saved_call
+        self._armed = False
+
+    def forget(self) -> None:
+        """Count as stopped without touching NumPy's settings (they belong to another thread)."""
+        self._armed = False
+
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:
         """Ignore events raised inside this block (the watch's own arithmetic on the user's arrays)."""
@@ -248,7 +261,7 @@ class ErrorWatch:
             return None
         self._busy = True
         try:
-            values = _statement_values(pending.stmt, frame, arg if event == "return" else _MISSING)
+            values = statement_values(pending.stmt, frame, arg if event == "return" else MISSING)
             bad = [(t, v) for t, v in values if _is_numeric(v) and _has_nonfinite(v)]
             if not bad:
                 pending.event.verdict = False
@@ -277,7 +290,7 @@ class ErrorWatch:
     def _set_first(
         self,
         frame: types.FrameType,
-        stmt: _Stmt,
+        stmt: Stmt,
         kinds: list[str],
         event: FPEvent,
         verdict: bool | None,

@@ -33,21 +33,21 @@ import numpy as np
 from gradcheck.numerics.access import _FAIL
 from gradcheck.numerics.files import _file_kind
 from gradcheck.numerics.record import KINDS, _describe, _guess_kind
-from gradcheck.numerics.source import _Stmt
+from gradcheck.numerics.source import Stmt
 from gradcheck.numerics.summary import (
     _describe_counts,
     _has_nonfinite,
     _is_numeric,
     _nonfinite_counts,
 )
-from gradcheck.numerics.tracer import _MISSING, _FrameState, _statement_values, _TracedPass
+from gradcheck.numerics.tracer import MISSING, FrameState, TracedPass, statement_values
 from gradcheck.report.records import NonFinite
 
 #: Statements whose NumPy error left a finite result, kept on the record (``details['guarded']``).
 MAX_GUARDED = 20
 
 
-class _OriginPass(_TracedPass):
+class _OriginPass(TracedPass):
     """The diagnostic pass of :func:`locate_nonfinite`."""
 
     def __init__(self, user_code: Callable[[str], bool] | None, phase: str) -> None:
@@ -84,7 +84,7 @@ class _OriginPass(_TracedPass):
         self.tolerated.add(id(v))
         self._tolerated_refs.append(v)
 
-    def _flags(self, stmt: _Stmt, frame: types.FrameType) -> list[int]:
+    def _flags(self, stmt: Stmt, frame: types.FrameType) -> list[int]:
         loc, glob = frame.f_locals, frame.f_globals
         flags = []
         for text, g in stmt.operands:
@@ -97,7 +97,7 @@ class _OriginPass(_TracedPass):
                 flags.append(0)
         return flags
 
-    def start(self, frame: types.FrameType, state: _FrameState, stmt: _Stmt) -> None:
+    def start(self, frame: types.FrameType, state: FrameState, stmt: Stmt) -> None:
         self.busy = True
         try:
             state.events = []
@@ -125,7 +125,7 @@ class _OriginPass(_TracedPass):
         finally:
             self.busy = False
 
-    def finish(self, frame: types.FrameType, state: _FrameState, stmt: _Stmt, ret: Any) -> None:
+    def finish(self, frame: types.FrameType, state: FrameState, stmt: Stmt, ret: Any) -> None:
         events = [k for k in state.events if k != "underflow"]
         state.events = []
         self.busy = True
@@ -143,10 +143,10 @@ class _OriginPass(_TracedPass):
             self.busy = False
 
     def _left_nonfinite(
-        self, frame: types.FrameType, stmt: _Stmt, before: list[int], events: list[str], ret: Any
+        self, frame: types.FrameType, stmt: Stmt, before: list[int], events: list[str], ret: Any
     ) -> list[tuple[str | None, Any]]:
         """The non-finite values the statement left: its targets, else operands it wrote in place."""
-        values = _statement_values(stmt, frame, ret)
+        values = statement_values(stmt, frame, ret)
         bad = [
             (t, v)
             for t, v in values
@@ -163,7 +163,7 @@ class _OriginPass(_TracedPass):
                         )  # written in place (out=, a method, an augmented target)
         return bad
 
-    def _guarded(self, frame: types.FrameType, stmt: _Stmt, events: list[str]) -> None:
+    def _guarded(self, frame: types.FrameType, stmt: Stmt, events: list[str]) -> None:
         """NumPy reported an error but the statement's result is finite: code that guards itself
         (or a result that could not be read: the first such one is kept as a candidate)."""
         if stmt.unreadable_target and self.candidate is None:
@@ -189,7 +189,7 @@ class _OriginPass(_TracedPass):
     def _judge(
         self,
         frame: types.FrameType,
-        stmt: _Stmt,
+        stmt: Stmt,
         before: list[int],
         events: list[str],
         bad: list[tuple[str | None, Any]],
@@ -232,10 +232,10 @@ class _OriginPass(_TracedPass):
         self._found(frame, stmt, _guess_kind(stmt, value), variable, value, events, "tracer")
 
     def _finish_without_source(
-        self, frame: types.FrameType, state: _FrameState, stmt: _Stmt, events: list[str], ret: Any
+        self, frame: types.FrameType, state: FrameState, stmt: Stmt, events: list[str], ret: Any
     ) -> None:
         items = [(k, v) for k, v in frame.f_locals.items() if _is_numeric(v)]
-        if ret is not _MISSING:
+        if ret is not MISSING:
             items.append(("<return>", ret))
         for name, v in items:
             if name not in state.known_bad and _has_nonfinite(v):
@@ -254,7 +254,7 @@ class _OriginPass(_TracedPass):
     def _found(
         self,
         frame: types.FrameType,
-        stmt: _Stmt,
+        stmt: Stmt,
         kind: str,
         variable: str | None,
         value: Any,

@@ -29,7 +29,7 @@ from gradcheck.numerics.access import (
     _is_plain,
 )
 
-_Getter = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+Getter = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
 
 _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -43,7 +43,7 @@ _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
 }
 
 
-def _compile(node: ast.AST, calls: bool = False) -> _Getter | None:
+def compile_getter(node: ast.AST, calls: bool = False) -> Getter | None:
     """A function reading ``node``'s value from (locals, globals), or None if it could run user code.
 
     Allowed: names, constants, attributes (static lookup), subscripts of dicts/lists/tuples/arrays,
@@ -55,7 +55,7 @@ def _compile(node: ast.AST, calls: bool = False) -> _Getter | None:
     return None if compiler is None else compiler(node, calls)
 
 
-def _compile_name(node: ast.Name, calls: bool) -> _Getter | None:
+def _compile_name(node: ast.Name, calls: bool) -> Getter | None:
     name = node.id
 
     def get_name(loc: Mapping[str, Any], glob: Mapping[str, Any]) -> Any:
@@ -69,13 +69,13 @@ def _compile_name(node: ast.Name, calls: bool) -> _Getter | None:
     return get_name
 
 
-def _compile_constant(node: ast.Constant, calls: bool) -> _Getter | None:
+def _compile_constant(node: ast.Constant, calls: bool) -> Getter | None:
     const = node.value
     return lambda loc, glob: const
 
 
-def _compile_attribute(node: ast.Attribute, calls: bool) -> _Getter | None:
-    inner = _compile(node.value, calls)
+def _compile_attribute(node: ast.Attribute, calls: bool) -> Getter | None:
+    inner = compile_getter(node.value, calls)
     if inner is None:
         return None
     attr = node.attr
@@ -87,9 +87,9 @@ def _compile_attribute(node: ast.Attribute, calls: bool) -> _Getter | None:
     return get_attr
 
 
-def _compile_subscript(node: ast.Subscript, calls: bool) -> _Getter | None:
-    base = _compile(node.value, calls)
-    index = _compile(node.slice, calls)
+def _compile_subscript(node: ast.Subscript, calls: bool) -> Getter | None:
+    base = compile_getter(node.value, calls)
+    index = compile_getter(node.slice, calls)
     if base is None or index is None:
         return None
 
@@ -103,8 +103,10 @@ def _compile_subscript(node: ast.Subscript, calls: bool) -> _Getter | None:
     return get_item
 
 
-def _compile_slice(node: ast.Slice, calls: bool) -> _Getter | None:
-    parts = [None if p is None else _compile(p, calls) for p in (node.lower, node.upper, node.step)]
+def _compile_slice(node: ast.Slice, calls: bool) -> Getter | None:
+    parts = [
+        None if p is None else compile_getter(p, calls) for p in (node.lower, node.upper, node.step)
+    ]
     given = [p for p, src in zip(parts, (node.lower, node.upper, node.step)) if src is not None]
     if any(p is None for p in given):
         return None
@@ -116,10 +118,10 @@ def _compile_slice(node: ast.Slice, calls: bool) -> _Getter | None:
     return get_slice
 
 
-def _compile_sequence(node: ast.Tuple | ast.List, calls: bool) -> _Getter | None:
+def _compile_sequence(node: ast.Tuple | ast.List, calls: bool) -> Getter | None:
     if not isinstance(node.ctx, ast.Load):
         return None
-    elts = [_compile(e, calls) for e in node.elts]
+    elts = [compile_getter(e, calls) for e in node.elts]
     if any(e is None for e in elts):
         return None
     as_list = isinstance(node, ast.List)
@@ -133,10 +135,10 @@ def _compile_sequence(node: ast.Tuple | ast.List, calls: bool) -> _Getter | None
     return get_tuple
 
 
-def _compile_unary(node: ast.UnaryOp, calls: bool) -> _Getter | None:
+def _compile_unary(node: ast.UnaryOp, calls: bool) -> Getter | None:
     if not isinstance(node.op, (ast.USub, ast.UAdd)):
         return None
-    operand = _compile(node.operand, calls)
+    operand = compile_getter(node.operand, calls)
     if operand is None:
         return None
     negate = isinstance(node.op, ast.USub)
@@ -153,10 +155,10 @@ def _compile_unary(node: ast.UnaryOp, calls: bool) -> _Getter | None:
     return get_unary
 
 
-def _compile_binop(node: ast.BinOp, calls: bool) -> _Getter | None:
+def _compile_binop(node: ast.BinOp, calls: bool) -> Getter | None:
     if type(node.op) not in _BINOPS:
         return None
-    left, right = _compile(node.left, calls), _compile(node.right, calls)
+    left, right = compile_getter(node.left, calls), compile_getter(node.right, calls)
     if left is None or right is None:
         return None
     fn = _BINOPS[type(node.op)]
@@ -183,13 +185,13 @@ def _compile_binop(node: ast.BinOp, calls: bool) -> _Getter | None:
     return get_binop
 
 
-def _compile_fstring(node: ast.JoinedStr, calls: bool) -> _Getter | None:
-    pieces: list[_Getter | str] = []
+def _compile_fstring(node: ast.JoinedStr, calls: bool) -> Getter | None:
+    pieces: list[Getter | str] = []
     for v in node.values:
         if isinstance(v, ast.Constant) and isinstance(v.value, str):
             pieces.append(v.value)
         elif isinstance(v, ast.FormattedValue) and v.conversion == -1 and v.format_spec is None:
-            g = _compile(v.value, calls)
+            g = compile_getter(v.value, calls)
             if g is None:
                 return None
             pieces.append(g)
@@ -211,20 +213,20 @@ def _compile_fstring(node: ast.JoinedStr, calls: bool) -> _Getter | None:
     return get_fstring
 
 
-def _compile_call(node: ast.Call, calls: bool) -> _Getter | None:
+def _compile_call(node: ast.Call, calls: bool) -> Getter | None:
     """``str(l)``/``len(x)`` always; whitelisted NumPy functions and array methods with ``calls``."""
     if any(isinstance(a, ast.Starred) for a in node.args) or any(
         k.arg is None for k in node.keywords
     ):
         return None
     func = node.func
-    args = [_compile(a, calls) for a in node.args]
-    kwargs = [(str(k.arg), _compile(k.value, calls)) for k in node.keywords]
+    args = [compile_getter(a, calls) for a in node.args]
+    kwargs = [(str(k.arg), compile_getter(k.value, calls)) for k in node.keywords]
     if any(a is None for a in args) or any(g is None for _, g in kwargs):
         return None
     method = func.attr if isinstance(func, ast.Attribute) else None
-    receiver = _compile(func.value, calls) if isinstance(func, ast.Attribute) else None
-    callee = _compile(func, calls) if method is None or receiver is None else None
+    receiver = compile_getter(func.value, calls) if isinstance(func, ast.Attribute) else None
+    callee = compile_getter(func, calls) if method is None or receiver is None else None
     if method is None and callee is None:
         return None
     if method is not None and receiver is None:
@@ -256,7 +258,7 @@ def _compile_call(node: ast.Call, calls: bool) -> _Getter | None:
 
 
 #: The node kinds an expression may be made of, each with its compiler; others are unreadable.
-_COMPILERS: dict[type[ast.AST], Callable[[Any, bool], _Getter | None]] = {
+_COMPILERS: dict[type[ast.AST], Callable[[Any, bool], Getter | None]] = {
     ast.Name: _compile_name,
     ast.Constant: _compile_constant,
     ast.Attribute: _compile_attribute,

@@ -20,7 +20,7 @@ from gradcheck.numerics.access import _FAIL
 from gradcheck.numerics.causes import _explain
 from gradcheck.numerics.fixes import FIX_INPUT
 from gradcheck.numerics.roles import _roles
-from gradcheck.numerics.source import _Stmt
+from gradcheck.numerics.source import Stmt
 from gradcheck.numerics.summary import _describe_counts, _nonfinite_counts, summarize
 from gradcheck.report.records import NonFinite
 
@@ -63,7 +63,7 @@ def _qualname(code: types.CodeType, frame: types.FrameType | None = None) -> str
     return code.co_name
 
 
-def _guess_kind(stmt: _Stmt, value: Any) -> str:
+def _guess_kind(stmt: Stmt, value: Any) -> str:
     """The kind of a non-finite value NumPy did not report (Python floats, the user's own errstate)."""
     c = _nonfinite_counts(value)
     src = stmt.text or ""
@@ -75,7 +75,7 @@ def _guess_kind(stmt: _Stmt, value: Any) -> str:
 
 
 def _operand_summaries(
-    stmt: _Stmt, loc: Mapping[str, Any], glob: Mapping[str, Any]
+    stmt: Stmt, loc: Mapping[str, Any], glob: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
     """Summaries of the numbers and arrays the statement read."""
     operands: list[dict[str, Any]] = []
@@ -88,7 +88,7 @@ def _operand_summaries(
     return operands
 
 
-def _index_values(stmt: _Stmt, loc: Mapping[str, Any], glob: Mapping[str, Any]) -> dict[str, Any]:
+def _index_values(stmt: Stmt, loc: Mapping[str, Any], glob: Mapping[str, Any]) -> dict[str, Any]:
     """The values of the names a subscript target is indexed by (``l`` of ``self.dA[l]``)."""
     index_values = {}
     for name, g in stmt.index_names:
@@ -99,7 +99,7 @@ def _index_values(stmt: _Stmt, loc: Mapping[str, Any], glob: Mapping[str, Any]) 
 
 
 def _subject(
-    stmt: _Stmt, variable: str | None, function: str, index_values: Mapping[str, Any]
+    stmt: Stmt, variable: str | None, function: str, index_values: Mapping[str, Any]
 ) -> str:
     """What became non-finite, as the message names it: `self.dA[l]` (l = 2), a returned value."""
     subject = (
@@ -115,7 +115,7 @@ def _subject(
 
 
 def _input_story(
-    stmt: _Stmt,
+    stmt: Stmt,
     loc: Mapping[str, Any],
     glob: Mapping[str, Any],
     where: str,
@@ -137,7 +137,7 @@ def _input_story(
 
 
 def _explained(
-    stmt: _Stmt, kind: str, loc: Mapping[str, Any], glob: Mapping[str, Any], variable: str | None
+    stmt: Stmt, kind: str, loc: Mapping[str, Any], glob: Mapping[str, Any], variable: str | None
 ) -> tuple[str | None, str | None, list[dict[str, Any]]]:
     """(cause, fix, role summaries) from the causes catalogue, read silently."""
     # nanmax of an all-NaN operand warns; describing the operands must stay silent
@@ -173,7 +173,7 @@ def _with_role_summaries(
 
 def _describe(
     frame: types.FrameType,
-    stmt: _Stmt,
+    stmt: Stmt,
     *,
     kind: str,
     phase: str,

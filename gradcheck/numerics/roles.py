@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck.numerics.reader import _compile, _Getter, _text
-from gradcheck.numerics.source import _reload, _Stmt
+from gradcheck.numerics.reader import Getter, _text, compile_getter
+from gradcheck.numerics.source import Stmt, _reload
 from gradcheck.numerics.summary import _as_base_array
 
 #: A role as found in the AST: (role, expression, partner expression or None).
 _Found = tuple[str, ast.expr, ast.expr | None]
 #: A role ready to read: (role, text, getter, partner text, partner getter, node).
-_Role = tuple[str, str, _Getter, str | None, _Getter | None, ast.expr]
+_Role = tuple[str, str, Getter, str | None, Getter | None, ast.expr]
 
 #: How each role is named on an operand summary.
 _ROLE_NAMES = {
@@ -91,7 +91,7 @@ def _role_of(n: ast.AST) -> _Found | None:
     return None
 
 
-def _roles(stmt: _Stmt) -> list[_Role]:
+def _roles(stmt: Stmt) -> list[_Role]:
     """Sub-expressions that decide a kind: (role, text, getter, partner text, partner getter, node).
 
     Roles: ``exp`` (argument of exp), ``log``/``log1p``/``sqrt``/``domain`` (arguments), ``division``
@@ -108,10 +108,10 @@ def _roles(stmt: _Stmt) -> list[_Role]:
                 found.append(role)
     roles = []
     for role_name, expr, partner in found:
-        g = _compile(expr, calls=True)
+        g = compile_getter(expr, calls=True)
         if g is None:
             continue
-        pg = _compile(partner, calls=True) if partner is not None else None
+        pg = compile_getter(partner, calls=True) if partner is not None else None
         roles.append(
             (role_name, _text(expr), g, _text(partner) if partner is not None else None, pg, expr)
         )
@@ -145,7 +145,7 @@ def _sigmoid_operand(
         if isinstance(n, (ast.Name, ast.Attribute, ast.Subscript)):
             candidates.append(n)
     for n in candidates:
-        g = _compile(n)
+        g = compile_getter(n)
         if g is None:
             continue
         v = g(loc, glob)
@@ -155,7 +155,7 @@ def _sigmoid_operand(
     return None
 
 
-def _exp_over_sum(stmt: _Stmt) -> bool:
+def _exp_over_sum(stmt: Stmt) -> bool:
     """Does the statement divide something by a sum of exponentials (a softmax)?"""
     if stmt.node is None:
         return False

@@ -14,25 +14,25 @@ import math
 import textwrap
 from dataclasses import dataclass
 
-from gradcheck.numerics.reader import _compile, _Getter, _text
+from gradcheck.numerics.reader import Getter, _text, compile_getter
 
 
 @dataclass
-class _Stmt:
+class Stmt:
     """One statement: what it reads, what it writes, and how to read those from a frame."""
 
     node: ast.stmt | None
     lineno: int
     text: str | None
-    targets: list[tuple[str, _Getter]]
-    operands: list[tuple[str, _Getter]]
-    index_names: list[tuple[str, _Getter]]
+    targets: list[tuple[str, Getter]]
+    operands: list[tuple[str, Getter]]
+    index_names: list[tuple[str, Getter]]
     is_return: bool = False
     is_expr: bool = False
     unreadable_target: bool = False
     literal_operands: frozenset[str] = frozenset()
     literal_nonfinite: bool = False
-    _roles: list[tuple[str, str, _Getter, str | None, _Getter | None, ast.expr]] | None = None
+    _roles: list[tuple[str, str, Getter, str | None, Getter | None, ast.expr]] | None = None
 
     @property
     def variable(self) -> str | None:
@@ -68,7 +68,7 @@ class _SourceIndex:
     def __init__(self, filename: str) -> None:
         self.lines = linecache.getlines(filename)
         self.by_line: dict[int, ast.stmt] = {}
-        self.stmts: dict[int, _Stmt] = {}
+        self.stmts: dict[int, Stmt] = {}
         try:
             tree = ast.parse("".join(self.lines))
         except (SyntaxError, ValueError):
@@ -80,7 +80,7 @@ class _SourceIndex:
                 for ln in range(node.lineno, _header_end(node) + 1):
                     self.by_line[ln] = node
 
-    def statement(self, lineno: int) -> _Stmt | None:
+    def statement(self, lineno: int) -> Stmt | None:
         node = self.by_line.get(lineno)
         if node is None:
             return None
@@ -111,11 +111,11 @@ def _flatten_targets(node: ast.expr, out: list[ast.expr]) -> None:
         out.append(node)
 
 
-def _readable_target(node: ast.expr) -> tuple[str, _Getter] | None:
+def _readable_target(node: ast.expr) -> tuple[str, Getter] | None:
     """How to read a target after the statement: itself, or the container a subscript wrote into."""
     if isinstance(node, ast.Name | ast.Attribute | ast.Subscript):
         load = _reload(node)
-        getter = _compile(load)
+        getter = compile_getter(load)
         if getter is not None:
             return _text(node), getter
         if isinstance(node, ast.Subscript):  # A[mask] = ...: read all of A
@@ -145,7 +145,7 @@ def _collect_reads(node: ast.AST, out: list[ast.expr]) -> None:
     if (
         isinstance(node, (ast.Name, ast.Attribute, ast.Subscript))
         and isinstance(getattr(node, "ctx", None), ast.Load)
-        and _compile(node) is not None
+        and compile_getter(node) is not None
     ):
         out.append(node)
         return
@@ -232,9 +232,9 @@ def _has_literal_nonfinite(node: ast.AST) -> bool:
     return False
 
 
-def _build_stmt(node: ast.stmt, lines: list[str]) -> _Stmt:
+def _build_stmt(node: ast.stmt, lines: list[str]) -> Stmt:
     target_nodes, read_nodes = _header_exprs(node)
-    targets: list[tuple[str, _Getter]] = []
+    targets: list[tuple[str, Getter]] = []
     for t in target_nodes:
         readable = _readable_target(t)
         if readable is not None and readable[0] not in [x for x, _ in targets]:
@@ -242,30 +242,30 @@ def _build_stmt(node: ast.stmt, lines: list[str]) -> _Stmt:
     leaves: list[ast.expr] = []
     for read in read_nodes:
         _collect_reads(read, leaves)
-    operands: list[tuple[str, _Getter]] = []
+    operands: list[tuple[str, Getter]] = []
     literal_operands: set[str] = set()
     seen: set[str] = set()
     for leaf in leaves:
         text = _text(leaf)
-        getter = _compile(leaf)
+        getter = compile_getter(leaf)
         if text not in seen and getter is not None:
             seen.add(text)
             operands.append((text, getter))
             if _has_literal_nonfinite(leaf):  # np.inf, math.nan: constants, not data
                 literal_operands.add(text)
-    index_names: list[tuple[str, _Getter]] = []
+    index_names: list[tuple[str, Getter]] = []
     for t in target_nodes:
         for n in ast.walk(t):
             if isinstance(n, ast.Subscript):
                 for m in ast.walk(n.slice):
                     if isinstance(m, ast.Name) and m.id not in [x for x, _ in index_names]:
-                        g = _compile(ast.Name(id=m.id, ctx=ast.Load()))
+                        g = compile_getter(ast.Name(id=m.id, ctx=ast.Load()))
                         if g is not None:
                             index_names.append((m.id, g))
     end = _header_end(node)
     text_lines = lines[node.lineno - 1 : end]
     source: str | None = textwrap.dedent("".join(text_lines)).rstrip("\n") if text_lines else None
-    return _Stmt(
+    return Stmt(
         node=node,
         lineno=node.lineno,
         text=source,
@@ -280,6 +280,6 @@ def _build_stmt(node: ast.stmt, lines: list[str]) -> _Stmt:
     )
 
 
-def _locals_stmt(lineno: int) -> _Stmt:
+def _locals_stmt(lineno: int) -> Stmt:
     """A statement stand-in for code without source: every local is a possible target."""
-    return _Stmt(node=None, lineno=lineno, text=None, targets=[], operands=[], index_names=[])
+    return Stmt(node=None, lineno=lineno, text=None, targets=[], operands=[], index_names=[])

@@ -1,9 +1,9 @@
 """The line tracer: run a callable once, tracing user frames statement by statement.
 
-:class:`_TracedPass` calls ``start`` before each statement of a traced frame runs and ``finish``
+:class:`TracedPass` calls ``start`` before each statement of a traced frame runs and ``finish``
 after it ran; subclasses (the origin finder here, the activation pass of the health room) act on
 them.
-:func:`_statement_values` reads what a finished statement left behind.
+:func:`statement_values` reads what a finished statement left behind.
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from typing import Any
 
 from gradcheck.numerics.access import _FAIL
 from gradcheck.numerics.files import _file_kind, is_user_file
-from gradcheck.numerics.source import _locals_stmt, _source_index, _SourceIndex, _Stmt
+from gradcheck.numerics.source import Stmt, _locals_stmt, _source_index, _SourceIndex
 
-_MISSING: Any = object()  # no return value (a 'line' event, not a 'return')
+MISSING: Any = object()  # no return value (a 'line' event, not a 'return')
 
 
 @dataclass
-class _FrameState:
+class FrameState:
     """What the tracer knows about one live frame: the statement running, its operands' state."""
 
-    stmt: _Stmt | None = None
+    stmt: Stmt | None = None
     # per operand: -1 not numeric, 0 finite, 1 NaN/Inf, 2 tolerated
     before: list[int] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
@@ -37,15 +37,15 @@ class _FrameState:
     seeded: bool = False
 
 
-class _TracedPass:
+class TracedPass:
     """Runs a callable once with a line tracer on user frames; subclasses act on finished statements."""
 
     def __init__(self, user_code: Callable[[str], bool] | None) -> None:
         self.user_code = user_code or is_user_file
         self._code_ok: dict[types.CodeType, bool] = {}
-        self._stmt_cache: dict[tuple[types.CodeType, int], _Stmt | None] = {}
+        self._stmt_cache: dict[tuple[types.CodeType, int], Stmt | None] = {}
         self._indexes: dict[str, _SourceIndex] = {}
-        self.frames: dict[types.FrameType, _FrameState] = {}
+        self.frames: dict[types.FrameType, FrameState] = {}
         self.done = False
         self.internal_errors: list[str] = []
 
@@ -69,7 +69,7 @@ class _TracedPass:
     def _global(self, frame: types.FrameType, event: str, arg: Any) -> Any:
         if self.done or event != "call" or not self._is_traced(frame.f_code):
             return None
-        state = _FrameState()
+        state = FrameState()
         self.frames[frame] = state
 
         def local(frame: types.FrameType, event: str, arg: Any) -> Any:
@@ -94,7 +94,7 @@ class _TracedPass:
 
         return local
 
-    def statement(self, frame: types.FrameType) -> _Stmt | None:
+    def statement(self, frame: types.FrameType) -> Stmt | None:
         code = frame.f_code
         lineno = frame.f_lineno
         key = (code, lineno)
@@ -110,32 +110,30 @@ class _TracedPass:
             self._stmt_cache[key] = stmt
             return stmt
 
-    def _on_line(self, frame: types.FrameType, state: _FrameState) -> None:
+    def _on_line(self, frame: types.FrameType, state: FrameState) -> None:
         stmt = self.statement(frame)
         if stmt is not None and stmt is state.stmt:
             return  # another line of the same multi-line statement
         if state.stmt is not None:
             st, state.stmt = state.stmt, None
-            self.finish(frame, state, st, _MISSING)
+            self.finish(frame, state, st, MISSING)
             if self.done:
                 return
         if stmt is not None:
             state.stmt = stmt
             self.start(frame, state, stmt)
 
-    def start(self, frame: types.FrameType, state: _FrameState, stmt: _Stmt) -> None:
+    def start(self, frame: types.FrameType, state: FrameState, stmt: Stmt) -> None:
         """Called before ``stmt`` runs in ``frame``."""
 
-    def finish(self, frame: types.FrameType, state: _FrameState, stmt: _Stmt, ret: Any) -> None:
-        """Called after ``stmt`` ran (``ret``: the frame's return value, or _MISSING)."""
+    def finish(self, frame: types.FrameType, state: FrameState, stmt: Stmt, ret: Any) -> None:
+        """Called after ``stmt`` ran (``ret``: the frame's return value, or MISSING)."""
 
     def returned(self, frame: types.FrameType, ret: Any) -> None:
         """Called when a traced frame returns (or yields), after its last statement finished."""
 
 
-def _statement_values(
-    stmt: _Stmt, frame: types.FrameType, ret: Any
-) -> list[tuple[str | None, Any]]:
+def statement_values(stmt: Stmt, frame: types.FrameType, ret: Any) -> list[tuple[str | None, Any]]:
     """What a finished statement left behind: its targets, and the return value on a return."""
     loc, glob = frame.f_locals, frame.f_globals
     out: list[tuple[str | None, Any]] = []
@@ -143,6 +141,6 @@ def _statement_values(
         v = g(loc, glob)
         if v is not _FAIL:
             out.append((text, v))
-    if ret is not _MISSING and (stmt.is_return or frame.f_code.co_name.startswith("<")):
+    if ret is not MISSING and (stmt.is_return or frame.f_code.co_name.startswith("<")):
         out.append((stmt.variable if not stmt.is_return else None, ret))
     return out

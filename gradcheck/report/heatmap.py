@@ -1,6 +1,6 @@
 """The terminal heat map of where a gradient's error sits.
 
-:func:`gradcheck.diagnose.error_grid` computes the grid (relative errors in [0, 1], max-pooled into
+:func:`gradcheck.diagnose.grid.error_grid` computes the grid (relative errors in [0, 1], max-pooled into
 at most 16 x 32 cells, NaN where nothing was checked); this module only draws it. Each cell is two
 characters wide so that cells look roughly square, and each level has its own glyph as well as
 its own colour, so the picture survives a log file or a colour-blind reader: a transpose shows as
@@ -95,9 +95,9 @@ def heatmap_renderable(
     """A rich renderable (a panel) drawing ``grid`` with a legend.
 
     grid
-        from :func:`gradcheck.diagnose.error_grid`: 2-D, values in [0, 1], NaN = not checked.
+        from :func:`gradcheck.diagnose.grid.error_grid`: 2-D, values in [0, 1], NaN = not checked.
     row_starts, col_starts
-        the first tensor row/column each cell covers (:func:`gradcheck.diagnose.grid_blocks`),
+        the first tensor row/column each cell covers (:func:`gradcheck.diagnose.grid.grid_blocks`),
         printed along the edges; cell numbers when omitted.
     """
     g = np.atleast_2d(np.asarray(grid, dtype=np.float64))

@@ -29,7 +29,7 @@ UPDATE_RATIO_HEALTHY = 1e-3
 
 
 class ActivationReading(Protocol):
-    """One traced activation as a summary keeps it (:class:`gradcheck.health.ActivationStats`)."""
+    """One traced activation as a summary keeps it (:class:`gradcheck.health.stats.ActivationStats`)."""
 
     def to_dict(self) -> dict[str, Any]: ...
 

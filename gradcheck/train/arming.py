@@ -1,6 +1,6 @@
 """Arming and disarming NumPy's error callback for a watch, and restoring the program's settings exactly.
 
-A watch arms :class:`~gradcheck.numerics.ErrorWatch` on its first call and keeps it armed between
+A watch arms :class:`~gradcheck.numerics.errorwatch.ErrorWatch` on its first call and keeps it armed between
 calls, so the statement that *made* the first non-finite value is known even when it ran outside the
 watched function; disarming restores the program's own ``np.seterr`` and ``np.seterrcall``, also when
 watches armed in one thread stop out of order.
@@ -63,12 +63,10 @@ class Arming:
             _ARMED.pop(self._thread or 0, None)
         if threading.get_ident() != self._thread:
             # NumPy's settings belong to the arming thread (contextvars): nothing to restore here.
-            self.errors._armed = False
+            self.errors.forget()
             return
         if here is not None and here < len(stack):
-            above = stack[here].errors
-            above._saved_err, above._saved_call = self.errors._saved_err, self.errors._saved_call
-            self.errors._armed = False
+            self.errors.hand_over(stack[here].errors)
             return
         self.errors.stop()
 

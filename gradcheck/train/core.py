@@ -3,7 +3,7 @@
 A check at initialisation sees correct gradients in a network that will blow up later (a sigmoid that
 rounds to exactly 1.0 after 1,400 steps) or whose cost will rise (a learning rate 100x too large). A
 :class:`Watch` watches the training itself, at a price that fits inside every step. NumPy's error
-callback (:class:`gradcheck.numerics.ErrorWatch`, held by :mod:`gradcheck.train.arming`) is armed on
+callback (:class:`gradcheck.numerics.errorwatch.ErrorWatch`, held by :mod:`gradcheck.train.arming`) is armed on
 the first call and stays armed between calls, so the statement that *made* the first non-finite value
 is known even when it ran outside the decorated function (in forward, before backward); it costs
 nothing until NumPy reports an error. After each call (:meth:`Watch.call`), what the call produced (the
@@ -17,7 +17,7 @@ Heavier checks (gradient checks, activation tracing) run only when asked (``chec
 ``trace_every``) or, in :func:`gradcheck.train.runner.train`, at the start and after an anomaly. Nothing
 here prints: :meth:`Watch.summary` freezes what was seen into a
 :class:`~gradcheck.report.training.WatchSummary`, and a NaN is a :class:`~gradcheck.errors.NonFiniteError`
-(or a :class:`~gradcheck.train.options.NonFiniteWarning`); :mod:`gradcheck.render_watch` renders them.
+(or a :class:`~gradcheck.train.options.NonFiniteWarning`); :mod:`gradcheck.report.watch_rich` renders them.
 """
 
 from __future__ import annotations

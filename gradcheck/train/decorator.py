@@ -65,7 +65,7 @@ def watch(
     :class:`~gradcheck.errors.NonFiniteError` with ``step`` (1 = the first call), ``filename``,
     ``line``, ``variable`` and ``kind`` of the statement that made the value, even when that
     statement ran outside the decorated function (forward, before backward). ``details`` holds the
-    :class:`~gradcheck.result.NonFinite` record (operand summaries, cause, fix).
+    :class:`~gradcheck.report.records.NonFinite` record (operand summaries, cause, fix).
 
     Options: ``warn`` (warn instead of raise), ``keep_going`` (keep watching after the first),
     ``every`` (health readings every N calls), ``check_every`` (gradient check every N calls),

@@ -79,11 +79,8 @@ class FiniteTest:
             self._last_full = step
         # The watch's own reductions must not reach the program's error handling: a finite sum
         # that overflows is the watch's business (ErrorWatch ignores events while it is busy).
-        errors._busy = True
-        try:
+        with errors.paused():
             bad = self.test(result, state, full)
-        finally:
-            errors._busy = False
         self._events_at_test = errors.n_events
         return bad
 

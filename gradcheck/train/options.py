@@ -47,7 +47,7 @@ class WatchOptions:
     trace_every
         trace the forward pass every this many calls for saturation and dead units (needs a model).
     summary
-        at interpreter exit, print the summary on stderr (via :mod:`gradcheck.render_watch`).
+        at interpreter exit, print the summary on stderr (via :mod:`gradcheck.report.watch_rich`).
     """
 
     warn: bool = False

@@ -1,4 +1,4 @@
-"""A watched training run of a :class:`~gradcheck.model.Model`: :func:`train`, for ``gradcheck watch``.
+"""A watched training run of a :class:`~gradcheck.models.model.Model`: :func:`train`, for ``gradcheck watch``.
 
 The user's own ``train_step()`` or plain gradient descent runs under a :class:`Watch`, with a gradient
 check before the first step and activation traces at the start and at the end (or at the last good
