@@ -1,5 +1,5 @@
 """Behaviour snapshot: the JSON of `check --json` and `watch --json` on every sample model, and the
-report of every test model in tests/models.py, timings removed.
+report of every test model in tests/nets.py, timings removed.
 
 A refactor must not change it:
     python .ci/snapshot.py > before.json   # on the old code

@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gradcheck
-from tests.models import make_mlp
+from tests.nets import make_mlp
 
 SIZES = (784, 1024, 256, 10)  # 1,068,810 parameters; W1 alone is 802,816
 
