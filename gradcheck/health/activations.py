@@ -25,13 +25,10 @@ from gradcheck.health.thresholds import (
     SIGMOID_SATURATED,
     TANH_SATURATED,
 )
+from gradcheck.report.formatting import pct
 from gradcheck.report.records import ReportWarning
 
 __all__ = ["activation_health", "activation_warnings"]
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%" if x >= 0.01 else f"{100 * x:.2g}%"
 
 
 def _exploding(s: ActivationStats, label: str) -> ReportWarning:
@@ -39,7 +36,7 @@ def _exploding(s: ActivationStats, label: str) -> ReportWarning:
         kind="exploding_activations",
         where=s.name,
         message=(
-            f"{label}: {_pct(s.share_large)} of the pre-activations have |z| >= {EXPLODING_ABS:g} "
+            f"{label}: {pct(s.share_large)} of the pre-activations have |z| >= {EXPLODING_ABS:g} "
             f"(max |z| {s.max_abs:.4g}, std {s.std:.3g}); values this large saturate tanh/sigmoid "
             f"and overflow exp. {_FIX_SCALE}"
         ),
@@ -53,7 +50,7 @@ def _tanh_saturation(s: ActivationStats, label: str) -> ReportWarning:
         kind="tanh_saturation",
         where=s.name,
         message=(
-            f"{label}: {_pct(s.share_saturated)} of the tanh outputs have |a| > {TANH_SATURATED:g}"
+            f"{label}: {pct(s.share_saturated)} of the tanh outputs have |a| > {TANH_SATURATED:g}"
             f"{exact}; saturated units pass almost no gradient (1 - a^2 ~ 0). {_FIX_SATURATION}"
         ),
         details=s.to_dict(),
@@ -71,7 +68,7 @@ def _sigmoid_saturation(s: ActivationStats, label: str) -> ReportWarning:
         kind="sigmoid_saturation",
         where=s.name,
         message=(
-            f"{label}: {_pct(s.share_saturated)} of the sigmoid outputs are within "
+            f"{label}: {pct(s.share_saturated)} of the sigmoid outputs are within "
             f"{SIGMOID_SATURATED:g} of 0 or 1{exact}; their gradient A(1 - A) is ~0. "
             f"{_FIX_SATURATION}"
         ),
@@ -84,7 +81,7 @@ def _dead_relu(s: ActivationStats, label: str, dead_share: float) -> ReportWarni
         kind="dead_relu",
         where=s.name,
         message=(
-            f"{label}: {s.dead_units} of {s.units} ReLU units ({_pct(dead_share)}) never fire on "
+            f"{label}: {s.dead_units} of {s.units} ReLU units ({pct(dead_share)}) never fire on "
             f"this batch of {s.batch}; they get no gradient and stop learning. {_FIX_DEAD}"
         ),
         details=s.to_dict(),

@@ -198,22 +198,9 @@ class _OriginPass(TracedPass):
         variable, value = bad[0]
         numeric = [f for f in before if f >= 0]
         untolerated = [text for (text, _), f in zip(stmt.operands, before) if f == 1]
-        if events:
-            if numeric and all(f > 0 for f in numeric) and untolerated:
-                self._found(
-                    frame,
-                    stmt,
-                    "input",
-                    variable,
-                    value,
-                    events,
-                    "tracer",
-                    input_operand=untolerated[0],
-                )
-            else:
-                self._found(frame, stmt, events[0], variable, value, events, "seterrcall")
-            return
-        if untolerated:
+        # A non-finite operand passed on: the origin lies before this statement, unless NumPy raised
+        # here on finite operands too (then this statement made it).
+        if untolerated and (not events or (numeric and all(f > 0 for f in numeric))):
             self._found(
                 frame,
                 stmt,
@@ -224,6 +211,9 @@ class _OriginPass(TracedPass):
                 "tracer",
                 input_operand=untolerated[0],
             )
+            return
+        if events:
+            self._found(frame, stmt, events[0], variable, value, events, "seterrcall")
             return
         if any(f == 2 for f in before) or stmt.literal_nonfinite:
             for _, v in bad:  # an intentional infinity, or one flowing on from it

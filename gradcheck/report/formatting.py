@@ -17,6 +17,7 @@ __all__ = [
     "index_text",
     "operand_lines",
     "operand_text",
+    "pct",
     "shape_text",
     "warning_text",
 ]
@@ -85,3 +86,8 @@ def operand_lines(ops: Iterable[dict[str, Any]]) -> list[str]:
             continue
         seen[key] = op
     return [operand_text(op) for op in seen.values()]
+
+
+def pct(x: float) -> str:
+    """A share as the findings quote it: ``37%``, or two significant digits below 1%."""
+    return f"{100 * x:.0f}%" if x >= 0.01 else f"{100 * x:.2g}%"

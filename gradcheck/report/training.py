@@ -12,6 +12,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from gradcheck.report.json_values import json_number
 from gradcheck.report.records import NonFinite, ReportWarning
 from gradcheck.report.result import Report
 
@@ -76,12 +77,14 @@ class TensorHealth:
             "name": self.name,
             "shape": list(self.shape),
             "is_weight": self.is_weight,
-            "norm_first": _num(self.norm_first),
-            "norm_last": _num(self.norm_last),
-            "grad_norm_first": _num(self.grad_norm_first),
-            "grad_norm_last": _num(self.grad_norm_last),
-            "update_ratio": _num(self.update_ratio),
-            "update_ratio_last": _num(self.update_ratios[-1][1]) if self.update_ratios else None,
+            "norm_first": json_number(self.norm_first),
+            "norm_last": json_number(self.norm_last),
+            "grad_norm_first": json_number(self.grad_norm_first),
+            "grad_norm_last": json_number(self.grad_norm_last),
+            "update_ratio": json_number(self.update_ratio),
+            "update_ratio_last": json_number(self.update_ratios[-1][1])
+            if self.update_ratios
+            else None,
             "readings": len(self.norms),
         }
 
@@ -103,7 +106,7 @@ class GradientCheck:
             "ok": self.ok,
             "failed": [t.name for t in self.report.failed],
             "tensors": len(self.report.tensors),
-            "max_rel_error": _num(
+            "max_rel_error": json_number(
                 max(
                     (t.rel_error for t in self.report.tensors if t.rel_error is not None),
                     default=None,
@@ -130,7 +133,7 @@ class CostTrend:
     diverged: bool  # ends above where it started
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: _num(v) if isinstance(v, float) else v for k, v in self.__dict__.items()}
+        return {k: json_number(v) if isinstance(v, float) else v for k, v in self.__dict__.items()}
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,7 @@ class WatchSummary:
         return {
             "ok": self.ok,
             "steps": self.steps,
-            "costs": [_num(c) for c in self.costs],
+            "costs": [json_number(c) for c in self.costs],
             "first_nonfinite": first,
             "warnings": [w.to_dict() for w in self.warnings],
             "nonfinite_steps": self.nonfinite_steps,
@@ -192,10 +195,3 @@ class WatchSummary:
             "interrupted": self.interrupted,
             "notes": list(self.notes),
         }
-
-
-def _num(x: float | None) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None

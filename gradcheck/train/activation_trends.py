@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from gradcheck.health.kinds import RELU, SIGMOID, TANH
 from gradcheck.health.stats import ActivationStats
 from gradcheck.health.thresholds import DEAD_RELU_SHARE, SATURATION_SHARE
+from gradcheck.report.formatting import pct
 from gradcheck.report.records import ReportWarning
-from gradcheck.train.thresholds import TREND_POINTS, pct
+from gradcheck.train.thresholds import TREND_POINTS
 
 __all__ = ["activation_trends"]
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from gradcheck.report.formatting import pct
 from gradcheck.report.records import ReportWarning
 from gradcheck.report.training import CostTrend, TensorHealth
-from gradcheck.train.thresholds import CHANCE_TOLERANCE, lr_text, pct
+from gradcheck.train.thresholds import CHANCE_TOLERANCE, lr_text
 
 __all__ = ["cost_warnings"]
 

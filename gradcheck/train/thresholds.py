@@ -18,7 +18,6 @@ __all__ = [
     "UPDATE_RATIO_LOW",
     "WEIGHT_GROWTH",
     "lr_text",
-    "pct",
 ]
 
 #: Ten times the healthy ratio: every step moves the weights by 1% or more, and gradient descent
@@ -57,11 +56,6 @@ INPUT_SCALE_MAX = 3.0
 
 #: A share (saturated outputs, dead units) "trends up" when it grew by at least this many points.
 TREND_POINTS = 0.10
-
-
-def pct(x: float) -> str:
-    """A share as the findings quote it: ``37%``, or two significant digits below 1%."""
-    return f"{100 * x:.0f}%" if x >= 0.01 else f"{100 * x:.2g}%"
 
 
 def lr_text(lr: float | None) -> str:
