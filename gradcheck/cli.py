@@ -25,7 +25,7 @@ from gradcheck.errors import CheckInterrupted, GradcheckError
 from gradcheck.models.discovery import load_model
 from gradcheck.models.tracebacks import user_traceback
 from gradcheck.report.check_rich import print_report
-from gradcheck.report.json_text import to_json
+from gradcheck.report.json_text import error_json, to_json
 from gradcheck.report.progress import training_progress
 from gradcheck.report.watch_rich import print_summary
 from gradcheck.train.file_runner import watch_file
@@ -38,10 +38,43 @@ stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False)
 
 
-def fail_unusable(message: str) -> NoReturn:
+def fail_unusable(message: str, error_type: str = "GradcheckError") -> NoReturn:
+    """Exit 2 with one line on stderr; with --json, also exactly one JSON document on stdout."""
     # Escaped: names like W[b] or params[i] in a message are the user's, not rich markup.
     stderr.print(f"[bold red]gradcheck:[/] {escape(message)}", soft_wrap=True)
+    context = click.get_current_context(silent=True)
+    if context is not None and context.params.get("as_json"):
+        click.echo(error_json(message, error_type))
     sys.exit(EXIT_UNUSABLE)
+
+
+def stop_interrupted(message: str, as_json: bool) -> NoReturn:
+    """Exit 130 after Ctrl-C came before any result; with --json, the JSON document says so."""
+    stderr.print(f"[bold red]gradcheck:[/] {message}", soft_wrap=True)
+    if as_json:
+        click.echo(error_json(message, "KeyboardInterrupt"))
+    sys.exit(EXIT_INTERRUPTED)
+
+
+class Commands(click.Group):
+    """The command group; with --json, a usage error (a bad flag or value) is a JSON document too."""
+
+    def main(self, args: Any = None, *pos: Any, **kwargs: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if "--json" not in argv or not kwargs.get("standalone_mode", True):
+            return super().main(argv, *pos, **kwargs)
+        try:
+            return super().main(argv, *pos, **{**kwargs, "standalone_mode": False})
+        except click.exceptions.Exit as done:  # --help, --version
+            sys.exit(done.exit_code)
+        except click.ClickException as error:
+            error.show()
+            kind = "UsageError" if isinstance(error, click.UsageError) else type(error).__name__
+            click.echo(error_json(error.format_message(), kind))
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
 
 
 @contextmanager
@@ -99,7 +132,7 @@ def model_selection(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gradcheck")
 def main() -> None:
     """Find the wrong derivative in hand-written NumPy backprop."""
@@ -188,15 +221,15 @@ def check_command(
         )
         sys.exit(EXIT_INTERRUPTED)
     except KeyboardInterrupt:
-        stderr.print(
-            "[bold red]gradcheck:[/] interrupted before any tensor was checked. "
-            "Your parameters are unchanged.",
-            soft_wrap=True,
+        stop_interrupted(
+            "interrupted before any tensor was checked. Your parameters are unchanged.", as_json
         )
-        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - an exception raised inside the user's code
         stderr.print(user_traceback(exc), markup=False, highlight=False, soft_wrap=True)
-        fail_unusable(f"your code raised {type(exc).__name__} while {stage} (traceback above)")
+        fail_unusable(
+            f"your code raised {type(exc).__name__} while {stage} (traceback above)",
+            type(exc).__name__,
+        )
     show(report, as_json=as_json, title=file)
     sys.exit(EXIT_OK if report.ok else EXIT_FAIL)
 
@@ -297,12 +330,12 @@ def watch_command(
     except GradcheckError as exc:
         fail_unusable(str(exc))
     except KeyboardInterrupt:
-        stderr.print("[bold red]gradcheck:[/] interrupted before training started.")
-        sys.exit(EXIT_INTERRUPTED)
+        stop_interrupted("interrupted before training started.", as_json)
     except Exception as exc:  # noqa: BLE001 - an exception raised inside the user's code
         stderr.print(user_traceback(exc), markup=False, highlight=False, soft_wrap=True)
         fail_unusable(
-            f"your code raised {type(exc).__name__} while gradcheck ran it (traceback above)"
+            f"your code raised {type(exc).__name__} while gradcheck ran it (traceback above)",
+            type(exc).__name__,
         )
     if as_json:
         click.echo(to_json(summary))

@@ -782,6 +782,27 @@ def loss(p):
     one_line(err, "interrupted; the results above cover the tensors finished so far")
 
 
+def test_ctrl_c_before_any_tensor_with_json_still_prints_one_json_document(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        LOOSE
+        + """
+def loss(p):
+    raise KeyboardInterrupt
+""",
+    )
+    code, out, err = cli("check", path, "--json")
+    assert code == 130
+    assert json.loads(out) == {
+        "ok": False,
+        "error": {
+            "message": "interrupted before any tensor was checked. Your parameters are unchanged.",
+            "type": "KeyboardInterrupt",
+        },
+    }
+    one_line(err, "interrupted before any tensor was checked")
+
+
 def test_sigint_mid_check_exits_130_after_the_partial_results(tmp_path: Path) -> None:
     """A real Ctrl-C: SIGINT to a running `gradcheck check` while it checks the second tensor."""
     marker = tmp_path / "second-tensor-started"

@@ -187,3 +187,53 @@ def test_prints_in_the_users_code_go_to_stderr_so_json_stays_pure(tmp_path: Path
     assert code == 0
     assert json.loads(out)["ok"] is True
     assert "cost is being computed" in err and "loading" in err
+
+
+# --------------------------------------------------------------------------------------------
+# JSON on every exit (INTERFACE.md section 5)
+# --------------------------------------------------------------------------------------------
+
+
+def exit_two_cases(tmp_path: Path) -> list[tuple[list[str], str, str]]:
+    """(arguments, the error type, words of the message) of runs that exit 2."""
+    bad = write(tmp_path, "x = (\n", name="bad.py")
+    empty = write(tmp_path, "y = 1\n", name="empty.py")
+    raises = write(
+        tmp_path, "SIGN = 1\n" + LOOSE.replace("def loss(p):\n", "def loss(p):\n    1 / 0\n")
+    )
+    return [
+        (["check", str(tmp_path / "missing.py")], "GradcheckError", "no such file"),
+        (["check", bad], "GradcheckError", "syntax error"),
+        (["check", empty], "GradcheckError", "found no model"),
+        (["check", raises], "ZeroDivisionError", "your code raised ZeroDivisionError"),
+        (["check", empty, "--mode", "bogus"], "UsageError", "'bogus' is not one of"),
+        (["check"], "UsageError", "Missing argument 'FILE'"),
+        (["watch", empty], "UsageError", "Missing option '--steps'"),
+        (["watch", empty, "--steps", "3", "--lr", "0.1"], "GradcheckError", "found no model"),
+    ]
+
+
+def test_every_exit_2_with_json_prints_exactly_one_json_document(tmp_path: Path) -> None:
+    for args, error_type, words in exit_two_cases(tmp_path):
+        code, out, err = run(*args, "--json")
+        assert code == 2, (args, out, err)
+        doc = json.loads(out)  # exactly one document: json.loads refuses trailing text
+        assert doc["ok"] is False, args
+        assert doc["error"]["type"] == error_type, (args, doc)
+        assert words in doc["error"]["message"], (args, doc)
+        assert words in err, (args, err)  # the message is on stderr as well
+
+
+def test_without_json_an_exit_2_leaves_stdout_empty(tmp_path: Path) -> None:
+    for args, _, words in exit_two_cases(tmp_path):
+        code, out, err = run(*args)
+        assert code == 2, args
+        assert out == "", (args, out)
+        assert words in err, (args, err)
+
+
+def test_help_and_version_with_json_are_not_errors() -> None:
+    code, out, _ = run("check", "--json", "--help")
+    assert code == 0 and "check [OPTIONS] FILE" in out
+    code, out, _ = run("--version")
+    assert code == 0 and __version__ in out
