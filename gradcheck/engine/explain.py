@@ -13,6 +13,7 @@ import numpy as np
 
 from gradcheck.diagnose.suspect import suspect_layer
 from gradcheck.engine.checker import run_check
+from gradcheck.engine.gradients import match_gradient
 from gradcheck.engine.options import Options
 from gradcheck.errors import CheckInterrupted
 from gradcheck.health.activations import activation_health
@@ -23,8 +24,12 @@ from gradcheck.models.model import Model
 from gradcheck.numerics.files import user_code_for
 from gradcheck.numerics.inputs import scan_inputs
 from gradcheck.numerics.origin import locate_nonfinite
+from gradcheck.numerics.provenance import gradient_sources
 from gradcheck.report.records import NonFinite
-from gradcheck.report.result import Report
+from gradcheck.report.result import FAIL, Report, TensorResult
+
+#: Failing readings with no array of the user's to trace: the gradient was never returned.
+UNTRACEABLE = frozenset({"missing"})
 
 
 def check_model(
@@ -62,11 +67,15 @@ def explain(model: Model, report: Report) -> Report:
         with np.errstate(all="ignore"):
             warnings += activation_health(model.loss, user_code=user_code)
         extra_losses += 1
+    tensors, extra_grads = with_source_lines(model, report.tensors, user_code)
     stats = dataclasses.replace(
-        report.stats, loss_evaluations=report.stats.loss_evaluations + extra_losses
+        report.stats,
+        loss_evaluations=report.stats.loss_evaluations + extra_losses,
+        grad_evaluations=report.stats.grad_evaluations + extra_grads,
     )
     return dataclasses.replace(
         report,
+        tensors=tensors,
         suspect_layer=layer,
         suspect_message=message,
         nonfinite=nonfinite,
@@ -74,6 +83,32 @@ def explain(model: Model, report: Report) -> Report:
         notes=tuple(str(n) for n in model.extra.get("notes", ())),
         stats=stats,
     )
+
+
+def with_source_lines(
+    model: Model, tensors: tuple[TensorResult, ...], user_code: Callable[[str], bool] | None
+) -> tuple[tuple[TensorResult, ...], int]:
+    """The failing tensors with the statements of the user's backward that computed their gradients.
+
+    One traced gradient evaluation, only when a tensor failed with a gradient to trace (a missing
+    key has none). Returns the tensors and how many gradient evaluations it cost.
+    """
+    failing = [t.name for t in tensors if t.status == FAIL and t.pattern not in UNTRACEABLE]
+    if not failing:
+        return tensors, 0
+    try:
+        found = gradient_sources(
+            model.grads,
+            failing,
+            lambda grads, name: match_gradient(name, grads, model.grad_keys),
+            user_code,
+        )
+    except Exception:  # noqa: BLE001 - the explanation must never turn a verdict into a crash
+        return tensors, 1
+    return tuple(
+        dataclasses.replace(t, source_lines=found[t.name]) if t.name in found else t
+        for t in tensors
+    ), 1
 
 
 def locate(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from gradcheck.report.heatmap import HEAT_LEVELS
 from gradcheck.report.layers import layer_of, order_tensors
 from gradcheck.report.result import FAIL, PASS, Report, TensorResult
 
-__all__ = ["finding_head", "findings", "heatmap_args", "messages", "worst_text"]
+__all__ = ["finding_head", "findings", "heatmap_args", "messages", "source_lines", "worst_text"]
 
 HEAT_BOUNDS = [level[0] for level in HEAT_LEVELS]
 
@@ -93,3 +94,16 @@ def heatmap_args(t: TensorResult) -> dict[str, Any] | None:
         "row_starts": heat["row_starts"],
         "col_starts": heat["col_starts"],
     }
+
+
+def source_lines(t: TensorResult, *, brief: bool = False) -> list[tuple[str, bool]]:
+    """Where the user's backward computed a failing gradient: a head line, then the statements in
+    source order, each ``(text, is_the_assignment)``. ``brief``: the assignment only (an earlier
+    finding told the same story)."""
+    if t.status != FAIL or not t.source_lines:
+        return []
+    first = t.source_lines[0]
+    shown = [first] if brief else sorted(t.source_lines, key=lambda s: s.line)
+    width = len(str(max(s.line for s in shown)))
+    head = f"  computed in {first.function}() at {Path(first.file).name}:{first.line}:"
+    return [(head, False)] + [(f"    {s.line:>{width}}  {s.text}", s is first) for s in shown]

@@ -6,7 +6,7 @@ The same pieces as the rich report, in the same order, read from the same :class
 
 from __future__ import annotations
 
-from gradcheck.report.check_findings import finding_head, findings, heatmap_args
+from gradcheck.report.check_findings import finding_head, findings, heatmap_args, source_lines
 from gradcheck.report.check_summary import mode_text, summary_text
 from gradcheck.report.check_table import table_rows
 from gradcheck.report.formatting import aligned_lines, warning_text
@@ -32,6 +32,8 @@ def to_text(report: Report, *, title: str | None = None) -> str:
             lines.append(finding_head(t))
             if message:
                 lines.append(f"  {message}")
+            brief = bool(message and "Same reading" in message)
+            lines += [text for text, _ in source_lines(t, brief=brief)]
         heat = heatmap_args(t)
         if heat is not None:
             lines.append(heatmap_plain(**heat))

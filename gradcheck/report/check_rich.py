@@ -8,7 +8,7 @@ from __future__ import annotations
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
-from gradcheck.report.check_findings import finding_head, findings, heatmap_args
+from gradcheck.report.check_findings import finding_head, findings, heatmap_args, source_lines
 from gradcheck.report.check_summary import mode_text, summary_text
 from gradcheck.report.check_table import STATUS_STYLE, tensor_table
 from gradcheck.report.formatting import warning_text
@@ -35,6 +35,10 @@ def rich_report(report: Report, *, title: str | None = None) -> RenderableType:
             parts.append(Text(finding_head(t), style=STATUS_STYLE[t.status]))
             if message:
                 parts.append(Text("  " + message))
+            for text, assignment in source_lines(
+                t, brief=bool(message and "Same reading" in message)
+            ):
+                parts.append(Text(text, style="bold" if assignment else "dim"))
         heat = heatmap_args(t)
         if heat is not None:
             parts.append(heatmap_renderable(**heat))

@@ -1,4 +1,5 @@
-"""The records a check and a watch share: a warning, and where the first NaN/Inf came from.
+"""The records a check and a watch share: a warning, where the first NaN/Inf came from, and a line of
+the user's source.
 
 Frozen, computed by the engine, the health readings and the tracer, read by the renderers; their
 ``to_dict()`` is the JSON of INTERFACE.md §4.
@@ -11,7 +12,7 @@ from typing import Any
 
 from gradcheck.report.json_values import jsonable
 
-__all__ = ["NonFinite", "ReportWarning"]
+__all__ = ["NonFinite", "ReportWarning", "SourceLine"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,19 @@ class ReportWarning:
         if self.details:
             d["details"] = jsonable(self.details)
         return d
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """One statement of the user's code: where it is and its text (on one line)."""
+
+    file: str
+    line: int
+    function: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "function": self.function, "text": self.text}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gradcheck.report.json_values import json_number, jsonable
-from gradcheck.report.records import NonFinite, ReportWarning
+from gradcheck.report.records import NonFinite, ReportWarning, SourceLine
 
 __all__ = ["FAIL", "PASS", "WARN", "Element", "Report", "Stats", "TensorResult"]
 
@@ -58,6 +58,8 @@ class TensorResult:
     directional_rel_error: float | None = None
     layer: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # The statements of the user's backward that computed this gradient (the assignment first).
+    source_lines: tuple[SourceLine, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -82,6 +84,7 @@ class TensorResult:
             "directional_rel_error": json_number(self.directional_rel_error),
             "layer": self.layer,
             "details": jsonable(self.details),
+            "source_lines": [s.to_dict() for s in self.source_lines],
         }
 
 
