@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from gradcheck.diagnose.fixed_line import fixed_line
 from gradcheck.diagnose.suspect import suspect_layer
 from gradcheck.engine.checker import run_check
 from gradcheck.engine.gradients import match_gradient
@@ -105,10 +106,15 @@ def with_source_lines(
         )
     except Exception:  # noqa: BLE001 - the explanation must never turn a verdict into a crash
         return tensors, 1
-    return tuple(
-        dataclasses.replace(t, source_lines=found[t.name]) if t.name in found else t
-        for t in tensors
-    ), 1
+    out = []
+    for t in tensors:
+        source = found.get(t.name)
+        if source is None:
+            out.append(t)
+            continue
+        fix = fixed_line(source.lines[0].text, t.pattern, t.factor, source.counts)
+        out.append(dataclasses.replace(t, source_lines=source.lines, fixed_line=fix))
+    return tuple(out), 1
 
 
 def locate(

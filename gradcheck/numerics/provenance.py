@@ -23,7 +23,7 @@ from gradcheck.numerics.source import Stmt
 from gradcheck.numerics.tracer import FrameState, TracedPass, statement_values
 from gradcheck.report.records import SourceLine
 
-__all__ = ["gradient_sources"]
+__all__ = ["GradientSource", "gradient_sources"]
 
 #: At most this many lines are shown per gradient: the assignment and what it was computed from.
 MAX_LINES = 4
@@ -38,6 +38,27 @@ class _Written:
     line: SourceLine
     alias: bool = False  # it only names arrays made elsewhere
     reads_from: list[_Written] = field(default_factory=list)
+    counts: dict[int, str] = field(default_factory=dict)  # whole numbers > 1 in scope, by value
+
+
+@dataclass(frozen=True)
+class GradientSource:
+    """Where a gradient was computed: the statements (the assignment first), and the whole numbers
+    in scope at the assignment by their names (``{24: "m"}``), so a fix can be spelt in the user's
+    own words (``/ m``)."""
+
+    lines: tuple[SourceLine, ...]
+    counts: Mapping[int, str]
+
+
+def _counts(frame: types.FrameType) -> dict[int, str]:
+    """Whole numbers > 1 the statement could name: locals first, then the module's globals."""
+    found: dict[int, str] = {}
+    for scope in (frame.f_locals, frame.f_globals):
+        for name, value in scope.items():
+            if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 1:
+                found.setdefault(int(value), name)
+    return found
 
 
 class _ProvenancePass(TracedPass):
@@ -61,7 +82,11 @@ class _ProvenancePass(TracedPass):
         code = frame.f_code
         text = " ".join(stmt.text.split())
         alias = _is_alias(stmt)
-        written = _Written(SourceLine(code.co_filename, stmt.lineno, code.co_name, text), alias)
+        written = _Written(
+            SourceLine(code.co_filename, stmt.lineno, code.co_name, text),
+            alias,
+            counts=_counts(frame),
+        )
         known = self.names.setdefault(frame, {})
         for name in _read_names(stmt):
             source = known.get(name)
@@ -162,14 +187,14 @@ def gradient_sources(
     names: Sequence[str],
     lookup: Callable[[Any, str], tuple[str | None, Any]],
     user_code: Callable[[str], bool] | None = None,
-) -> dict[str, tuple[SourceLine, ...]]:
+) -> dict[str, GradientSource]:
     """Run ``grads`` once, traced; for each report name, the user statements that computed its
     gradient (``lookup(returned, name)`` gives its key and array in what ``grads`` returned). Names
     whose array no user statement wrote are left out."""
     traced = _ProvenancePass(user_code)
     with np.errstate(all="ignore"):
         returned = traced.run(grads)
-    found: dict[str, tuple[SourceLine, ...]] = {}
+    found: dict[str, GradientSource] = {}
     for name in names:
         key, array = lookup(returned, name)
         written = _writer_of(array, traced.writers)
@@ -179,5 +204,5 @@ def gradient_sources(
             # (dw2 = dz2.dot(a1.T) in the user's back_prop) is the one to read.
             written = _computed_as(key, traced.computed) or written
         if written is not None:
-            found[name] = _chain(written)
+            found[name] = GradientSource(_chain(written), written.counts)
     return found

@@ -106,4 +106,9 @@ def source_lines(t: TensorResult, *, brief: bool = False) -> list[tuple[str, boo
     shown = [first] if brief else sorted(t.source_lines, key=lambda s: s.line)
     width = len(str(max(s.line for s in shown)))
     head = f"  computed in {first.function}() at {Path(first.file).name}:{first.line}:"
-    return [(head, False)] + [(f"    {s.line:>{width}}  {s.text}", s is first) for s in shown]
+    shown_lines = [(f"    {s.line:>{width}}  {s.text}", s is first) for s in shown]
+    if t.fixed_line:
+        shown_lines.append(
+            (f"  as it would be fixed:\n    {first.line:>{width}}  {t.fixed_line}", True)
+        )
+    return [(head, False), *shown_lines]

@@ -60,6 +60,7 @@ class TensorResult:
     details: dict[str, Any] = field(default_factory=dict)
     # The statements of the user's backward that computed this gradient (the assignment first).
     source_lines: tuple[SourceLine, ...] = ()
+    fixed_line: str | None = None  # the assignment as it would be fixed, when the pattern says how
 
     @property
     def ok(self) -> bool:
@@ -85,6 +86,7 @@ class TensorResult:
             "layer": self.layer,
             "details": jsonable(self.details),
             "source_lines": [s.to_dict() for s in self.source_lines],
+            "fixed_line": self.fixed_line,
         }
 
 

@@ -26,7 +26,7 @@ def lookup(grads: Any, name: str) -> tuple[str | None, Any]:
 def lines_of(fn: Callable[[dict[str, np.ndarray]], Any], *names: str) -> dict[str, list[str]]:
     p = bp.make_params()
     found = gradient_sources(lambda: fn(p), names, lookup)
-    return {n: [s.text for s in lines] for n, lines in found.items()}
+    return {n: [s.text for s in source.lines] for n, source in found.items()}
 
 
 def test_the_assignment_comes_first_then_what_it_was_computed_from_in_source_order() -> None:
@@ -93,3 +93,10 @@ def test_parameters_are_unchanged_after_the_traced_pass() -> None:
     before = {k: v.tobytes() for k, v in p.items()}
     gradcheck.check(loss=bp.loss, grads=bp.grads_missing_m, params=p)
     assert {k: v.tobytes() for k, v in p.items()} == before
+
+
+def test_a_missing_one_over_m_is_shown_fixed_in_the_users_line() -> None:
+    report = gradcheck.check(loss=bp.loss, grads=bp.grads_missing_m, params=bp.make_params())
+    (w2,) = [t for t in report.tensors if t.name == "W2"]
+    assert (w2.pattern, w2.fixed_line) == ("scale", "dW2 = dZ2 @ A1.T")
+    assert "as it would be fixed:" in to_text(report)
