@@ -31,7 +31,14 @@ from typing import Any
 from gradcheck.errors import GradcheckError
 from gradcheck.models.model import Model
 
-__all__ = ["Notebook", "raising_cell", "read_notebook", "run_notebook", "with_reading_notes"]
+__all__ = [
+    "Notebook",
+    "raising_cell",
+    "read_notebook",
+    "reading_notes",
+    "run_notebook",
+    "with_reading_notes",
+]
 
 #: Where a notebook module keeps the notes of how it was read (what was skipped).
 NOTES_ATTRIBUTE = "__gradcheck_notes__"
@@ -215,9 +222,14 @@ def run_notebook(notebook: Notebook, module: types.ModuleType, directory: Path) 
                 ) from None
 
 
+def reading_notes(namespace: Mapping[str, Any]) -> tuple[str, ...]:
+    """How the notebook behind a module's namespace was read (nothing for a ``.py`` file)."""
+    return tuple(namespace.get(NOTES_ATTRIBUTE, ()))
+
+
 def with_reading_notes(model: Model, namespace: Mapping[str, Any]) -> Model:
     """``model`` with the notes of how its notebook was read (nothing for a ``.py`` file)."""
-    notes = tuple(namespace.get(NOTES_ATTRIBUTE, ()))
+    notes = reading_notes(namespace)
     if not notes:
         return model
     extra = dict(model.extra)
