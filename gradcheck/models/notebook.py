@@ -144,9 +144,9 @@ def _without_ipython(source: str, number: int, skipped: list[str]) -> str:
     if head.startswith("%%"):
         magic = head[2:].split(maxsplit=1)[0] if head[2:].strip() else ""
         if magic in _RUN_BODY_MAGICS:
-            skipped.append(f"cell {number} {head} (its code ran)")
+            skipped.append(f"{head} (cell {number}; the cell's code ran)")
             return "\n".join(["", *lines[1:]])
-        skipped.append(f"cell {number} (a {head.split()[0]} cell)")
+        skipped.append(f"the {head.split()[0]} cell {number}")
         return ""
     try:
         compile(source, "<cell>", "exec")
@@ -159,8 +159,8 @@ def _without_ipython(source: str, number: int, skipped: list[str]) -> str:
         if python is None:
             out.append(line)
         else:
-            ran = " (its statement ran)" if python[1] else ""
-            skipped.append(f"cell {number} line {i} {line.strip()}{ran}")
+            ran = "; its statement ran" if python[1] else ""
+            skipped.append(f"{line.strip()} (cell {number}, line {i}{ran})")
             out.append(python[0])
     return "\n".join(out)
 

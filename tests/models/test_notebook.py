@@ -148,13 +148,12 @@ def test_magics_and_shell_lines_are_skipped_and_listed_in_the_notes(tmp_path: Pa
     (note,) = report["notes"]  # type: ignore[misc]
     assert note.startswith("skipped IPython lines, which are not Python: ")
     for shown in (
-        "cell 1 line 1 %matplotlib inline",
-        "cell 1 line 2 !pip install numpy",
-        "cell 2 (a %%bash cell)",
-        "cell 4 line 1 %time params = ",
-        "(its statement ran)",
-        "cell 5 %%time (its code ran)",
-        "and 2 more",
+        ": %matplotlib inline (cell 1, line 1), !pip install numpy (cell 1, line 2), ",
+        "the %%bash cell 2, ",
+        "%time params = {",
+        "(cell 4, line 1; its statement ran), ",
+        "%%time (cell 5; the cell's code ran), ",
+        "files = !ls (cell 6, line 1) and 2 more",
     ):
         assert shown in note
 
