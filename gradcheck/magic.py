@@ -5,14 +5,16 @@
 takes the flags of ``gradcheck check`` without FILE (they are read from the command itself, so the
 two never drift apart), finds the model among the notebook's variables as ``check`` finds it in a
 file, and returns the :class:`~gradcheck.report.result.Report`, which Jupyter shows as HTML and a
-terminal IPython as the terminal report. A flag or a model gradcheck cannot use is an IPython
-``UsageError`` (one line, no traceback); an exception raised in the user's code keeps its type.
+terminal IPython as the terminal report (after Ctrl-C, the report of the tensors finished so far). A
+flag or a model gradcheck cannot use is an IPython ``UsageError`` (one line, no traceback); an
+exception raised in the user's code keeps its type.
 """
 
 from __future__ import annotations
 
 import io
 import shlex
+import sys
 import warnings
 from typing import Any
 
@@ -22,7 +24,7 @@ from rich.console import Console
 from gradcheck.cli import check_command
 from gradcheck.engine.explain import check_model
 from gradcheck.engine.options import Options
-from gradcheck.errors import GradcheckError
+from gradcheck.errors import CheckInterrupted, GradcheckError
 from gradcheck.models.discovery import find_model_in
 from gradcheck.report.check_rich import print_report
 from gradcheck.report.json_text import to_json
@@ -31,6 +33,10 @@ from gradcheck.report.result import Report
 __all__ = ["gradcheck_magic", "load_ipython_extension", "notebook_namespace"]
 
 SHOWN = "this notebook"
+INTERRUPTED = (
+    "gradcheck: interrupted; the report covers the tensors finished so far. "
+    "Your parameters are unchanged."
+)
 
 
 def notebook_namespace(shell: Any) -> dict[str, Any]:
@@ -63,7 +69,11 @@ def _run(
     with warnings.catch_warnings():
         # The report names the statement that made a NaN/Inf; NumPy's warning would say less.
         warnings.simplefilter("ignore", RuntimeWarning)
-        report = check_model(model, options)
+        try:
+            report = check_model(model, options)
+        except CheckInterrupted as exc:
+            print(INTERRUPTED, file=sys.stderr)
+            report = exc.report
     if as_json:
         print(to_json(report))
         return None

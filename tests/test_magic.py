@@ -181,6 +181,33 @@ def test_a_model_the_harness_cannot_use_is_a_usage_error(shell: Any) -> None:
         shell.run_line_magic("gradcheck", "")
 
 
+def test_ctrl_c_returns_the_tensors_finished_so_far(
+    shell: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(
+        shell,
+        "import numpy as np",
+        DATA,
+        LOOSE_MODEL,
+        "W0, b0 = params['W'].copy(), params['b'].copy()",
+    )
+    run(
+        shell,
+        """_loss = loss
+def loss(p):
+    if not np.array_equal(p["b"], b0):  # W is finished; b is being checked
+        raise KeyboardInterrupt
+    return _loss(p)""",
+    )
+    report = shell.run_line_magic("gradcheck", "")
+    assert report.stats.interrupted and not report.ok
+    assert statuses(report) == {"W": "pass"}
+    assert "interrupted; the report covers the tensors finished so far" in capsys.readouterr().err
+    ns = shell.user_ns
+    assert ns["params"]["W"].tobytes() == ns["W0"].tobytes()
+    assert ns["params"]["b"].tobytes() == ns["b0"].tobytes()
+
+
 # ----------------------------------------------------------------------------------------------
 # Display
 # ----------------------------------------------------------------------------------------------

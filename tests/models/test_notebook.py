@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 import gradcheck
 from gradcheck import GradcheckError
@@ -18,6 +20,7 @@ from gradcheck.engine.explain import check_model
 from gradcheck.engine.options import Options
 from gradcheck.models.discovery import load_model
 from gradcheck.models.importer import import_file
+from gradcheck.models.notebook import read_notebook
 from tests.models.notebooks import (
     DATA,
     IMPORTS,
@@ -329,3 +332,24 @@ def test_watch_runs_gradient_descent_on_a_notebook_trio(tmp_path: Path) -> None:
     summary = json.loads(out)
     assert code_ == 0, summary
     assert summary["costs"][-1] < summary["costs"][0]
+
+
+# ----------------------------------------------------------------------------------------------
+# Invariant: IPython lines are replaced one for one, Python lines are kept where they were
+# ----------------------------------------------------------------------------------------------
+
+PYTHON_LINES = ["x = 1", "y = x % 2", "z = x != y", "s = '%d!' % x", "", "# !not a shell line"]
+IPYTHON_LINES = ["%matplotlib inline", "!pip install numpy", "out = !ls", "np.dot?", "%load_ext gc"]
+
+
+@given(st.lists(st.sampled_from(PYTHON_LINES + IPYTHON_LINES), min_size=1, max_size=12))
+def test_ipython_lines_are_replaced_one_for_one(cell: list[str]) -> None:
+    data = json.dumps({"nbformat": 4, "cells": [{"cell_type": "code", "source": "\n".join(cell)}]})
+    notebook = read_notebook(data.encode(), "nb.ipynb")
+    out = notebook.cells[0].source.split("\n")
+    assert len(out) == len(cell)
+    magic = [i for i, line in enumerate(cell) if line in IPYTHON_LINES]
+    for i, line in enumerate(cell):
+        assert (out[i] == line) == (i not in magic)
+    assert len(notebook.skipped) == len(magic)
+    compile(notebook.cells[0].source, "nb.ipynb, cell 1", "exec")  # what is left is Python
