@@ -45,7 +45,7 @@ NOTES_ATTRIBUTE = "__gradcheck_notes__"
 
 _LINE_MAGIC = re.compile(r"^(?P<indent>\s*)(?:%|!)")
 _ASSIGNED_MAGIC = re.compile(r"^(?P<indent>\s*)[A-Za-z_][\w\s,]*=\s*[%!](?!=)")
-_HELP = re.compile(r"^\s*\??[A-Za-z_][\w.]*\?{1,2}\s*$")
+_HELP = re.compile(r"^\s*(\?{1,2}[A-Za-z_][\w.]*|[A-Za-z_][\w.]*\?{1,2})\s*$")
 _TIME = re.compile(r"^(?P<indent>\s*)%time\s+(?P<statement>\S.*)$")
 _RUN_BODY_MAGICS = ("time", "capture")
 _NOTES_SHOWN = 6

@@ -339,7 +339,14 @@ def test_watch_runs_gradient_descent_on_a_notebook_trio(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------------------------
 
 PYTHON_LINES = ["x = 1", "y = x % 2", "z = x != y", "s = '%d!' % x", "", "# !not a shell line"]
-IPYTHON_LINES = ["%matplotlib inline", "!pip install numpy", "out = !ls", "np.dot?", "%load_ext gc"]
+IPYTHON_LINES = [
+    "%matplotlib inline",
+    "!pip install numpy",
+    "out = !ls",
+    "np.dot?",
+    "??np.linalg.norm",
+    "%load_ext gc",
+]
 
 
 @given(st.lists(st.sampled_from(PYTHON_LINES + IPYTHON_LINES), min_size=1, max_size=12))
