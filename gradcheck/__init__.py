@@ -1,5 +1,7 @@
 """gradcheck: find the wrong derivative in hand-written NumPy backprop."""
 
+from typing import Any
+
 from gradcheck.api import check
 from gradcheck.engine.options import Options
 from gradcheck.errors import CheckInterrupted, GradcheckError, NonFiniteError
@@ -9,8 +11,7 @@ from gradcheck.report.records import NonFinite, ReportWarning
 from gradcheck.report.result import Element, Report, Stats, TensorResult
 from gradcheck.train.decorator import watch
 from gradcheck.train.options import NonFiniteWarning, WatchWarning
-
-__version__ = "0.1.0"
+from gradcheck.version import __version__
 
 __all__ = [
     "CheckInterrupted",
@@ -32,3 +33,11 @@ __all__ = [
     "make_model",
     "watch",
 ]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext gradcheck``: register the ``%gradcheck`` magic (:mod:`gradcheck.magic`). IPython
+    and rich are imported here, inside IPython, never by ``import gradcheck``."""
+    from gradcheck.magic import load_ipython_extension as register
+
+    register(ipython)

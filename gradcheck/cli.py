@@ -18,11 +18,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from gradcheck import __version__
 from gradcheck.engine.explain import check_model
 from gradcheck.engine.options import MODES, Options
 from gradcheck.errors import CheckInterrupted, GradcheckError
 from gradcheck.models.discovery import load_model
+from gradcheck.models.notebook import raising_cell
 from gradcheck.models.tracebacks import user_traceback
 from gradcheck.report.check_rich import print_report
 from gradcheck.report.json_text import error_json, to_json
@@ -30,6 +30,7 @@ from gradcheck.report.progress import training_progress
 from gradcheck.report.watch_rich import print_summary
 from gradcheck.train.file_runner import watch_file
 from gradcheck.train.options import WatchOptions
+from gradcheck.version import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -227,11 +228,16 @@ def check_command(
     except Exception as exc:  # noqa: BLE001 - an exception raised inside the user's code
         stderr.print(user_traceback(exc), markup=False, highlight=False, soft_wrap=True)
         fail_unusable(
-            f"your code raised {type(exc).__name__} while {stage} (traceback above)",
-            type(exc).__name__,
+            f"your code raised {raised(exc)} while {stage} (traceback above)", type(exc).__name__
         )
     show(report, as_json=as_json, title=file)
     sys.exit(EXIT_OK if report.ok else EXIT_FAIL)
+
+
+def raised(exc: BaseException) -> str:
+    """``ZeroDivisionError``, with the notebook cell it came from (``in model.ipynb, cell 4, line 2``)."""
+    cell = raising_cell(exc)
+    return f"{type(exc).__name__} in {cell}" if cell else type(exc).__name__
 
 
 def show(report: Any, *, as_json: bool, title: str) -> None:
@@ -334,7 +340,7 @@ def watch_command(
     except Exception as exc:  # noqa: BLE001 - an exception raised inside the user's code
         stderr.print(user_traceback(exc), markup=False, highlight=False, soft_wrap=True)
         fail_unusable(
-            f"your code raised {type(exc).__name__} while gradcheck ran it (traceback above)",
+            f"your code raised {raised(exc)} while gradcheck ran it (traceback above)",
             type(exc).__name__,
         )
     if as_json:

@@ -39,8 +39,9 @@ from gradcheck.errors import GradcheckError
 from gradcheck.models.importer import import_file
 from gradcheck.models.make import from_object, make_model
 from gradcheck.models.model import Model
+from gradcheck.models.notebook import with_reading_notes
 
-__all__ = ["find_model", "load_model"]
+__all__ = ["find_model", "find_model_in", "load_model"]
 
 TRIO_DEFAULTS = ("forward", "cost", "backward")
 PARAMS_NAMES = ("params", "parameters")
@@ -171,9 +172,19 @@ def load_model(
 ) -> Model:
     """Import ``path`` and return the model it defines (see the module docstring for the order)."""
     module = import_file(path)
-    return find_model(
+    model = find_model(
         module, str(path), object_name=object_name, forward=forward, cost=cost, backward=backward
     )
+    return with_reading_notes(model, vars(module))  # a notebook's skipped IPython lines
+
+
+def find_model_in(namespace: Mapping[str, Any], shown: str, **selection: str | None) -> Model:
+    """The model a live namespace defines (a notebook's, for ``%gradcheck``), found as in a file:
+    ``selection`` takes :func:`find_model`'s keywords. Functions typed at a prompt belong to
+    ``__main__``, which is how the error lists what the namespace defines."""
+    module = types.ModuleType("__main__")
+    vars(module).update(namespace)
+    return find_model(module, shown, **selection)
 
 
 def find_model(

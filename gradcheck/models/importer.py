@@ -1,4 +1,4 @@
-"""Importing a user's Python file (``gradcheck check FILE``) as a fresh module.
+"""Importing a user's Python file or notebook (``gradcheck check FILE``) as a fresh module.
 
 The file is imported as a fresh module (never the cached one from an earlier load), with its own
 directory on ``sys.path`` while it imports so that ``from main import NeuralNetwork`` finds the
@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from gradcheck.errors import GradcheckError
+from gradcheck.models.notebook import read_notebook, run_notebook
 
 __all__ = ["import_file", "is_under"]
 
@@ -51,39 +52,58 @@ def is_under(path: Path, directory: Path) -> bool:
     return True
 
 
-def import_file(path: str | os.PathLike[str]) -> types.ModuleType:
-    """Import ``path`` as a new module. A missing file, a file that is not ``.py`` or a syntax
-    error is a :class:`GradcheckError`; any other exception raised by the file propagates with its
-    own type (the CLI prints its traceback, user frames only)."""
-    file = Path(path)
+def _read(file: Path, path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a user's ``.py`` file or notebook, or a :class:`GradcheckError` saying why not."""
     if not file.exists():
         raise GradcheckError(f"{path}: no such file")
     if file.is_dir():
         raise GradcheckError(f"{path} is a directory; give the Python file that defines the model")
-    if file.suffix == ".ipynb":
-        raise GradcheckError(
-            f"{path} is a Jupyter notebook; export it to a Python file first "
-            f"(jupyter nbconvert --to script {path}) and check that"
-        )
-    if file.suffix != ".py":
+    if file.suffix not in (".py", ".ipynb"):
         raise GradcheckError(f"{path} is not a Python file (.py)")
     try:
         source = file.read_bytes()
     except OSError as exc:
         raise GradcheckError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if b"\0" in source:  # Python 3.10 reports these with a ValueError from the import machinery
+    if file.suffix == ".py" and b"\0" in source:
+        # Python 3.10 reports these with a ValueError from the import machinery
         raise GradcheckError(f"{path} holds binary data (NUL bytes), not Python source")
+    return source
+
+
+def import_file(path: str | os.PathLike[str]) -> types.ModuleType:
+    """Import ``path`` as a new module: a ``.py`` file, or a Jupyter notebook whose code cells run
+    in order as one module (:mod:`gradcheck.models.notebook`). A missing file, a file that is
+    neither, a malformed notebook or a syntax error is a :class:`GradcheckError`; any other
+    exception raised by the file propagates with its own type (the CLI prints its traceback, user
+    frames only)."""
+    file = Path(path)
+    source = _read(file, path)
     name = f"gradcheck_user_{file.stem.replace('-', '_')}_{next(_counter)}"
-    spec = importlib.util.spec_from_file_location(name, file)
-    if spec is None or spec.loader is None:
-        raise GradcheckError(f"{path}: cannot be imported as a Python module")
-    module = importlib.util.module_from_spec(spec)
+    directory = file.resolve().parent
+    if file.suffix == ".ipynb":
+        notebook = read_notebook(source, str(path))
+        module = types.ModuleType(name)
+        module.__file__ = str(file)
+
+        def run() -> None:
+            run_notebook(notebook, module, directory)
+
+    else:
+        spec = importlib.util.spec_from_file_location(name, file)
+        if spec is None or spec.loader is None:
+            raise GradcheckError(f"{path}: cannot be imported as a Python module")
+        module = importlib.util.module_from_spec(spec)
+        loader = spec.loader
+
+        def run() -> None:
+            loader.exec_module(module)
+
     # Registered under a name no other load uses, and left registered: dataclasses, pickling and
     # inspect.getsource(cls) look a class's module up in sys.modules by name.
     sys.modules[name] = module
     try:
-        with _importing_from(file.resolve().parent), contextlib.redirect_stdout(sys.stderr):
-            spec.loader.exec_module(module)
+        with _importing_from(directory), contextlib.redirect_stdout(sys.stderr):
+            run()
     except SyntaxError as exc:
         sys.modules.pop(name, None)
         where = f"{exc.filename or path}:{exc.lineno}" if exc.lineno else str(exc.filename or path)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,7 +18,10 @@ from gradcheck.report.check_table import STATUS_WORD
 from gradcheck.report.formatting import fmt, index_text
 from gradcheck.report.heatmap import HEAT_LEVELS
 from gradcheck.report.layers import layer_of, order_tensors
-from gradcheck.report.result import FAIL, PASS, Report, TensorResult
+from gradcheck.report.status import FAIL, PASS
+
+if TYPE_CHECKING:
+    from gradcheck.report.result import Report, TensorResult
 
 __all__ = ["finding_head", "findings", "heatmap_args", "messages", "source_lines", "worst_text"]
 

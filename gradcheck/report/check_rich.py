@@ -5,6 +5,8 @@ Nothing here computes a verdict; everything shown is read from the :class:`Repor
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
@@ -14,7 +16,10 @@ from gradcheck.report.check_table import STATUS_STYLE, tensor_table
 from gradcheck.report.formatting import warning_text
 from gradcheck.report.heatmap import heatmap_renderable
 from gradcheck.report.nonfinite import nonfinite_panel
-from gradcheck.report.result import PASS, Report
+from gradcheck.report.status import PASS
+
+if TYPE_CHECKING:
+    from gradcheck.report.result import Report
 
 __all__ = ["print_report", "rich_report"]
 

@@ -7,8 +7,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gradcheck.report.result import FAIL, WARN, Report
+from gradcheck.report.status import FAIL, WARN
+
+if TYPE_CHECKING:
+    from gradcheck.report.result import Report
 
 __all__ = ["mode_text", "summary_text"]
 

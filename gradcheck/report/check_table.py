@@ -6,12 +6,17 @@ draws the same cells as a rich table with the status coloured.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from gradcheck.report.formatting import fmt, shape_text
-from gradcheck.report.result import FAIL, PASS, WARN, Report, TensorResult
+from gradcheck.report.status import FAIL, PASS, WARN
+
+if TYPE_CHECKING:
+    from gradcheck.report.result import Report, TensorResult
 
 __all__ = [
     "STATUS_STYLE",

@@ -12,10 +12,9 @@ from typing import Any
 
 from gradcheck.report.json_values import json_number, jsonable
 from gradcheck.report.records import NonFinite, ReportWarning, SourceLine
+from gradcheck.report.status import FAIL, PASS, WARN
 
 __all__ = ["FAIL", "PASS", "WARN", "Element", "Report", "Stats", "TensorResult"]
-
-PASS, WARN, FAIL = "pass", "warn", "fail"
 
 
 @dataclass(frozen=True)
@@ -154,6 +153,12 @@ class Report:
             if t.name == name:
                 return t
         raise KeyError(name)
+
+    def _repr_html_(self) -> str:
+        """The terminal's report as HTML, for Jupyter (rich is imported only when one asks)."""
+        from gradcheck.report.html import report_html
+
+        return report_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {

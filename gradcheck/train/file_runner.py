@@ -18,6 +18,7 @@ from gradcheck.errors import GradcheckError
 from gradcheck.models.data import INPUT_NAMES
 from gradcheck.models.discovery import load_model
 from gradcheck.models.model import Model
+from gradcheck.models.notebook import reading_notes
 from gradcheck.report.training import WatchSummary
 from gradcheck.train.options import WatchOptions
 from gradcheck.train.runner import train
@@ -138,7 +139,10 @@ def watch_file(
     namespace: dict[str, Any] = vars(module) if module is not None else {}
     label, state = _state_of(model, namespace, object_name)
     step = _train_step(namespace, path) if use_train_step else None
-    notes = _learning_rate_notes(path, step, lr, label, state, namespace)
+    notes = [
+        *reading_notes(namespace),
+        *_learning_rate_notes(path, step, lr, label, state, namespace),
+    ]
     return train(
         model,
         steps=steps,
