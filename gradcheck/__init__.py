@@ -1,6 +1,6 @@
 """gradcheck: find the wrong derivative in hand-written NumPy backprop."""
 
-from gradcheck.api import check
+from gradcheck.api import check, check_layer
 from gradcheck.engine.options import Options
 from gradcheck.errors import CheckInterrupted, GradcheckError, NonFiniteError
 from gradcheck.models.make import from_object, make_model
@@ -28,6 +28,7 @@ __all__ = [
     "WatchWarning",
     "__version__",
     "check",
+    "check_layer",
     "from_object",
     "make_model",
     "watch",
