@@ -128,6 +128,7 @@ class LayerModel:
         before = _rng_token()
         first = self.call_forward()
         drew = _rng_token() != before
+        self._unchanged(self.spec.forward_name)
         if self.spec.backward is not None:
             outputs, _ = split_outputs(self.spec, first)
             self.output_names = self._output_names(len(outputs))

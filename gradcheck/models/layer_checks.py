@@ -60,7 +60,13 @@ def split_outputs(spec: LayerSpec, result: object) -> tuple[list[np.ndarray], An
             f"that {spec.backward_name} can be called with the cache; for a loss layer that "
             f"returns (loss, dx), pass backward=None"
         )
-    return [_as_output(spec, v, i) for i, v in enumerate(result[:-1])], result[-1]
+    outputs = [_as_output(spec, v, i) for i, v in enumerate(result[:-1])]
+    if len(outputs) == 1 and outputs[0].ndim == 0 and isinstance(result[-1], np.ndarray):
+        raise GradcheckError(
+            f"{spec.title}: {spec.forward_name} returned a number and an array, which reads as a "
+            f"loss layer's (loss, dx): pass backward=None to check the loss directly"
+        )
+    return outputs, result[-1]
 
 
 def split_loss(spec: LayerSpec, result: object, checked: Sequence[str]) -> tuple[Any, list[Any]]:

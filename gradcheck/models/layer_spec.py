@@ -116,9 +116,8 @@ def _is_float_array(value: object) -> bool:
 
 
 def _what(value: object) -> str:
-    if isinstance(value, np.ndarray):
-        return f"a {value.dtype} array"
-    return f"a {type(value).__name__}"
+    kind = f"{value.dtype} array" if isinstance(value, np.ndarray) else type(value).__name__
+    return ("an " if kind[0] in "aeiou" else "a ") + kind
 
 
 def float_arguments(arguments: Mapping[str, Any]) -> list[str]:
