@@ -197,3 +197,37 @@ def test_the_fixture_checks_a_layer_and_fails_the_test_with_the_report(
             "*Layer affine: dx fails while dw and db pass.*",
         ]
     )
+
+
+def test_watch_on_a_layers_file_says_check_is_the_command(tmp_path: Path) -> None:
+    path = layers_file(tmp_path)
+    code, _, err = run("watch", path, "--steps", "2", "--lr", "0.1")
+    assert code == 2
+    assert f"{path} defines gradcheck_layers but no model: `gradcheck check {path}` checks" in (
+        " ".join(err.split())
+    )
+
+
+def test_the_plain_text_suite_has_the_same_table_and_verdict(tmp_path: Path) -> None:
+    from gradcheck.engine.options import Options
+    from gradcheck.layer_run import check_layers
+    from gradcheck.report.layer_suite_render import layer_suite_text
+
+    layers = load_checkable(layers_file(tmp_path, "affine_backward_no_transpose"))
+    assert isinstance(layers, dict)
+    text = layer_suite_text(check_layers(layers, Options()), title="layers.py")
+    lines = text.splitlines()
+    assert lines[0] == "gradcheck - layers.py"
+    assert lines[2].split() == [
+        "layer",
+        "argument",
+        "shape",
+        "status",
+        "rel.",
+        "error",
+        "checked",
+        "pattern",
+    ]
+    assert lines[3].split()[:4] == ["affine", "x", "(4,5)", "FAIL"]
+    assert lines[4].split()[:3] == ["w", "(5,5)", "pass"]
+    assert lines[-1] == "NOT OK: 1 of 5 layers FAIL: affine (dx)."
