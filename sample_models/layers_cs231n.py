@@ -152,39 +152,25 @@ def svm_loss(x, y):
 
 
 rng = np.random.default_rng(0)
-x = rng.standard_normal((4, 2, 3))
-w, b = rng.standard_normal((6, 6)), rng.standard_normal(6)
+x, w, b = rng.standard_normal((4, 2, 3)), rng.standard_normal((6, 6)), rng.standard_normal(6)
+xr, xd = rng.standard_normal((4, 6)), rng.standard_normal((4, 6))
+xb, gamma, beta = rng.standard_normal((8, 5)), rng.standard_normal(5), rng.standard_normal(5)
 images = rng.standard_normal((2, 3, 5, 5))
 kernels, kernel_bias = rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
 steps, h = rng.standard_normal((3, 6)), rng.standard_normal((3, 5))
-Wx, Wh = rng.standard_normal((6, 5)), rng.standard_normal((5, 5))
+Wx, Wh = rng.standard_normal((6, 5)) / 2, rng.standard_normal((5, 5)) / 2
+bh = rng.standard_normal(5)
 scores, labels = rng.standard_normal((5, 4)), rng.integers(0, 4, 5)
+conv_param, pool_param = {"stride": 2, "pad": 1}, {"pool_height": 2, "pool_width": 2, "stride": 2}
 
 gradcheck_layers = {
     "affine": (affine_forward, affine_backward, (x, w, b)),
-    "relu": (relu_forward, relu_backward, (rng.standard_normal((4, 6)),)),
-    "batchnorm": (
-        batchnorm_forward,
-        batchnorm_backward,
-        (rng.standard_normal((8, 5)), rng.standard_normal(5), rng.standard_normal(5)),
-        {"bn_param": {"mode": "train"}},
-    ),
-    "dropout": (
-        dropout_forward,
-        dropout_backward,
-        (rng.standard_normal((4, 6)), {"p": 0.5, "mode": "train", "seed": 1}),
-    ),
-    "conv": (
-        conv_forward_naive,
-        conv_backward_naive,
-        (images, kernels, kernel_bias, {"stride": 2, "pad": 1}),
-    ),
-    "max_pool": (
-        max_pool_forward_naive,
-        max_pool_backward_naive,
-        (images, {"pool_height": 2, "pool_width": 2, "stride": 2}),
-    ),
-    "rnn_step": (rnn_step_forward, rnn_step_backward, (steps, h, Wx * 0.5, Wh * 0.5, b[:5])),
+    "relu": (relu_forward, relu_backward, (xr,)),
+    "batchnorm": (batchnorm_forward, batchnorm_backward, (xb, gamma, beta), {"bn_param": {}}),
+    "dropout": (dropout_forward, dropout_backward, (xd, {"p": 0.5, "mode": "train", "seed": 1})),
+    "conv": (conv_forward_naive, conv_backward_naive, (images, kernels, kernel_bias, conv_param)),
+    "max_pool": (max_pool_forward_naive, max_pool_backward_naive, (images, pool_param)),
+    "rnn_step": (rnn_step_forward, rnn_step_backward, (steps, h, Wx, Wh, bh)),
     "softmax_loss": (softmax_loss, None, (scores, labels)),
     "svm_loss": (svm_loss, None, (scores, labels)),
 }
