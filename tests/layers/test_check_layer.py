@@ -253,3 +253,11 @@ def test_a_scaled_dx_always_fails_in_x_alone(seed: int, scale: float) -> None:
     report = gradcheck.check_layer(L.affine_forward, scaled_backward, x, w, b)
     assert statuses(report) == {"x": "fail", "w": "pass", "b": "pass"}
     assert report.tensor("x").pattern == ("sign" if scale == -1.0 else "scale")
+
+
+def test_the_upstream_gradient_is_not_drawn_from_the_users_own_stream() -> None:
+    """x = default_rng(0).standard_normal(...) and dout from seed 0 must differ: were they equal,
+    a mask of dout (dout > 0) would agree with the mask of x (x > 0) and the bug would hide."""
+    x = np.random.default_rng(0).standard_normal((5, 6))
+    report = gradcheck.check_layer(L.relu_forward, L.relu_backward_wrong_mask, x, seed=0)
+    assert report.tensor("x").status == "fail"
