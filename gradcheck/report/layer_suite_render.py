@@ -17,35 +17,44 @@ from gradcheck.report.check_table import STATUS_STYLE, STATUS_WORD, coverage_tex
 from gradcheck.report.formatting import aligned_lines, fmt, shape_text, warning_text
 from gradcheck.report.heatmap import heatmap_plain, heatmap_renderable
 from gradcheck.report.layer_suite import LayerCheck, LayerSuite
-from gradcheck.report.result import FAIL, PASS, TensorResult
+from gradcheck.report.result import FAIL, PASS
 
 __all__ = ["layer_suite_text", "print_layer_suite", "rich_layer_suite", "suite_rows"]
 
 _NUMERIC = ("rel. error", "checked", "kinks")
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def mode_line(suite: LayerSuite) -> str:
     stats = [layer.report.stats for layer in suite.layers]
     tensors = sum(len(layer.report.tensors) for layer in suite.layers)
-    full = all(s.mode == "full" for s in stats)
-    what = "every coordinate checked" if full else "some layers sampled"
+    sampled = sum(s.mode not in ("full", "none") for s in stats)
+    what = f"{_count(sampled, 'layer')} sampled" if sampled else "every coordinate checked"
     return (
-        f"{len(suite.layers)} layers, {tensors} gradients, {what}; "
+        f"{_count(len(suite.layers), 'layer')}, {_count(tensors, 'gradient')}, {what}; "
         f"{sum(s.loss_evaluations for s in stats):,} loss and "
         f"{sum(s.grad_evaluations for s in stats):,} gradient evaluations in "
         f"{sum(s.seconds for s in stats):.2f} s"
     )
 
 
-def suite_rows(suite: LayerSuite) -> list[tuple[TensorResult | None, list[str]]]:
-    """The table as strings, header first (with no tensor): a line per layer and argument."""
+def suite_rows(suite: LayerSuite) -> list[tuple[str | None, list[str]]]:
+    """The table as (status, strings), header first (no status): a line per layer and argument;
+    a layer stopped before any comparison (a NaN/Inf at the start) gets one line of its own."""
     any_kinks = any(t.kinks for layer in suite.layers for t in layer.report.tensors)
     # Eight columns fit 80 characters: shapes without spaces, and no max |a-n| (it is in JSON).
     header = ["layer", "argument", "shape", "status", "rel. error", "checked"]
-    rows: list[tuple[TensorResult | None, list[str]]] = [
-        (None, [*header, *(["kinks"] if any_kinks else []), "pattern"])
-    ]
+    header += ["kinks"] if any_kinks else []
+    rows: list[tuple[str | None, list[str]]] = [(None, [*header, "pattern"])]
     for layer in suite.layers:
+        if not layer.report.tensors:
+            status = PASS if layer.ok else FAIL
+            what = "non-finite" if layer.report.nonfinite is not None else ""
+            cells = [layer.name, "-", "", STATUS_WORD[status], "-", "0"]
+            rows.append((status, [*cells, *([""] if any_kinks else []), what]))
         for i, t in enumerate(layer.report.tensors):
             row = [
                 layer.name if i == 0 else "",
@@ -57,7 +66,7 @@ def suite_rows(suite: LayerSuite) -> list[tuple[TensorResult | None, list[str]]]
             ]
             if any_kinks:
                 row.append(str(t.kinks) if t.kinks else "")
-            rows.append((t, [*row, pattern_text(t)]))
+            rows.append((t.status, [*row, pattern_text(t)]))
     return rows
 
 
@@ -75,6 +84,8 @@ def verdict(suite: LayerSuite) -> str:
             for layer in suite.failed
         ]
         parts.append(f"{len(suite.failed)} of {len(layers)} layers FAIL: {', '.join(named)}.")
+    elif len(layers) == 1:
+        parts.append(f"Layer {layers[0].name} agrees with finite differences.")
     elif layers:
         parts.append(f"All {len(layers)} layers agree with finite differences.")
     kinks = sum(t.kinks for layer in layers for t in layer.report.tensors)
@@ -106,6 +117,8 @@ def _layer_findings(layer: LayerCheck) -> list[tuple[str, str, dict[str, Any] | 
         out.append(
             (STATUS_STYLE[FAIL], f"{layer.name}: non-finite value ({nf.kind}): {nf.message}", None)
         )
+        if nf.fix:
+            out.append(("", f"  fix: {nf.fix}", None))
     for w in report.warnings:
         out.append(("yellow", f"{layer.name}: warning " + "".join(warning_text(w)), None))
     return out
@@ -125,10 +138,10 @@ def rich_layer_suite(suite: LayerSuite, *, title: str | None = None) -> Renderab
             justify="right" if name in _NUMERIC else "left",
             no_wrap=i < len(rows[0][1]) - 1,
         )
-    for t, cells in rows[1:]:
+    for status, cells in rows[1:]:
         styled: list[RenderableType] = list(cells)
-        if t is not None:
-            styled[3] = Text(cells[3], style=STATUS_STYLE[t.status])
+        if status is not None:
+            styled[3] = Text(cells[3], style=STATUS_STYLE[status])
         table.add_row(*styled)
     parts.append(table)
     for layer in suite.layers:

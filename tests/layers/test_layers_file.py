@@ -231,3 +231,33 @@ def test_the_plain_text_suite_has_the_same_table_and_verdict(tmp_path: Path) -> 
     assert lines[3].split()[:4] == ["affine", "x", "(4,5)", "FAIL"]
     assert lines[4].split()[:3] == ["w", "(5,5)", "pass"]
     assert lines[-1] == "NOT OK: 1 of 5 layers FAIL: affine (dx)."
+
+
+NONFINITE_FILE = """
+import numpy as np
+
+def softmax_loss(x, y):
+    e = np.exp(x)  # no max subtracted: overflows at 800
+    p = e / e.sum(axis=1, keepdims=True)
+    N = x.shape[0]
+    dx = p.copy()
+    dx[np.arange(N), y] -= 1
+    return -np.log(p[np.arange(N), y]).mean(), dx / N
+
+gradcheck_layers = {{
+    "softmax": (softmax_loss, None, (np.array([[800.0, 1.0], [0.5, 0.1]]), np.array([0, 1]))),
+}}
+"""
+
+
+def test_a_layer_that_overflows_is_a_line_of_its_own_with_the_origin_and_the_fix(
+    tmp_path: Path,
+) -> None:
+    code, out, _ = run("check", layers_file(tmp_path, text=NONFINITE_FILE))
+    assert code == 1
+    flat = " ".join(out.split())
+    rows = [[c.strip() for c in line.split("│")] for line in out.splitlines() if "│" in line]
+    assert rows == [["softmax", "-", "", "FAIL", "-", "0", "non-finite"]]
+    assert "softmax: non-finite value (overflow): overflow at layers.py:5 in softmax_loss()" in flat
+    assert "fix: The argument of exp is far too large" in flat
+    assert flat.endswith("NOT OK: 1 of 1 layers FAIL: softmax (non-finite value).")
