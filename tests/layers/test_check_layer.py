@@ -270,7 +270,9 @@ def test_the_upstream_gradient_is_not_drawn_from_the_users_own_stream() -> None:
     "LSTM step reads -2.4 where the analytic one is -0.0002 (x rel. error 0.048, Wx 0.13); "
     "float64 passes at 2e-8. For the helper improving float32 steps in gradcheck/engine/.",
 )
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # float32 exp overflows in the saturated gates
+@pytest.mark.filterwarnings(
+    "ignore::RuntimeWarning"
+)  # float32 exp overflows in the saturated gates
 def test_a_saturated_float32_lstm_step_passes() -> None:
     case = BY_NAME["lstm_step"]
     args = tuple(a * np.float32(100) for a in case.args(np.float32, 4))
