@@ -82,8 +82,9 @@ def split_loss(spec: LayerSpec, result: object, checked: Sequence[str]) -> tuple
     loss = np.asarray(result[0]) if not isinstance(result[0], (str, bytes)) else None
     if loss is None or loss.size != 1 or loss.dtype.kind not in "fiu":
         raise GradcheckError(
-            f"{spec.title}: the first value {spec.forward_name} returned is not one number (the "
-            f"loss); a loss layer returns (loss, dx)"
+            f"{spec.title}: with backward=None, {spec.forward_name} is checked as a loss layer "
+            f"returning (loss, dx), but the first value it returned is not one number: give the "
+            f"layer's backward function, or return the loss first"
         )
     grads = list(result[1:])
     if len(grads) == 1 and isinstance(grads[0], (tuple, list)) and len(checked) > 1:

@@ -172,3 +172,12 @@ def test_the_callers_arrays_are_unchanged_after_a_refusal() -> None:
     x, w, b = (a.copy() for a in AFFINE)
     refusal(L.affine_forward, L.affine_backward, x, w, b, dout=np.ones((1, 1)))
     assert all(a.tobytes() == c.tobytes() for a, c in zip((x, w, b), AFFINE))
+
+
+def test_a_layer_with_outputs_given_no_backward_is_told_to_give_it() -> None:
+    message = refusal(L.relu_forward, None, AFFINE[0])
+    assert message == (
+        "relu: with backward=None, relu_forward is checked as a loss layer returning (loss, dx), "
+        "but the first value it returned is not one number: give the layer's backward function, "
+        "or return the loss first"
+    )
