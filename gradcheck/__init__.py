@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from gradcheck.api import check
+from gradcheck.api import check, check_layer
 from gradcheck.engine.options import Options
 from gradcheck.errors import CheckInterrupted, GradcheckError, NonFiniteError
 from gradcheck.models.make import from_object, make_model
@@ -29,6 +29,7 @@ __all__ = [
     "WatchWarning",
     "__version__",
     "check",
+    "check_layer",
     "from_object",
     "make_model",
     "watch",

@@ -14,6 +14,7 @@ from typing import Any
 from gradcheck.engine.explain import check_model
 from gradcheck.engine.options import Options
 from gradcheck.errors import GradcheckError
+from gradcheck.layer_run import layer_spec, run_layer
 from gradcheck.models.make import from_object, make_model
 from gradcheck.models.model import Model
 from gradcheck.report.result import Report
@@ -91,3 +92,27 @@ def make(model: Any = None, /, **forms: Any) -> Model:
             "backward=, params=, X=, Y= (the trio), or a model object as the first argument"
         )
     return make_model(**given)
+
+
+def check_layer(
+    forward: Callable[..., Any],
+    backward: Callable[..., Any] | None,
+    *args: Any,
+    dout: Any = None,
+    seed: int = 0,
+    wrt: str | Iterable[str] | None = None,
+    **kwargs: Any,
+) -> Report:
+    """Check one layer's forward/backward pair, the input gradient ``dx`` included.
+
+    ``forward(*args, **kwargs)`` returns ``(out, cache)`` (or ``(next_h, next_c, cache)``) and
+    ``backward(dout, cache)`` (``backward(dnext_h, dnext_c, cache)``) returns the gradients of the
+    checked arguments in forward's order (``dx, dw, db``), or one array for one argument. A loss
+    layer returning ``(loss, dx)`` is passed with ``backward=None``. The scalar checked is
+    ``sum(out * dout)``; ``dout=None`` draws seeded random upstream gradients (``seed``). Checked:
+    every float array argument, or the names in ``wrt``; the rest (``bn_param``, integer ``y``)
+    passes through. Every argument is bit-for-bit unchanged afterwards, and NumPy's global random
+    state too. The report's tensors are named by forward's own argument names.
+    """
+    spec = layer_spec(forward, backward, args, kwargs, dout=dout, seed=seed, wrt=wrt)
+    return run_layer(spec, Options(seed=seed))

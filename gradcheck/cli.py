@@ -21,12 +21,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from gradcheck.engine.explain import check_model
 from gradcheck.engine.options import MODES, Options
 from gradcheck.errors import CheckInterrupted, GradcheckError
-from gradcheck.models.discovery import load_model
+from gradcheck.layer_run import check_layers
+from gradcheck.models.layer_spec import LayerSpec
+from gradcheck.models.layers_file import load_checkable
+from gradcheck.models.model import Model
 from gradcheck.models.notebook import raising_cell
 from gradcheck.models.tracebacks import user_traceback
 from gradcheck.report.check_rich import print_report
 from gradcheck.report.json_text import error_json, to_json
+from gradcheck.report.layer_suite import LayerSuite
+from gradcheck.report.layer_suite_render import print_layer_suite
 from gradcheck.report.progress import training_progress
+from gradcheck.report.result import Report
 from gradcheck.report.watch_rich import print_summary
 from gradcheck.train.file_runner import watch_file
 from gradcheck.train.options import WatchOptions
@@ -196,7 +202,7 @@ def check_command(
             mode=mode, sample=sample, seed=seed, eps=eps, only=only, directions=directions
         )
         stage = f"importing {file}"
-        model = load_model(
+        model = load_checkable(
             file, object_name=object_name, forward=forward, cost=cost, backward=backward
         )
         stage = "the check ran it"
@@ -210,7 +216,7 @@ def check_command(
             warnings.catch_warnings(),
         ):
             warnings.simplefilter("ignore", RuntimeWarning)
-            report = check_model(model, options, progress=update)
+            report = check_target(model, options, update, file)
     except GradcheckError as exc:
         fail_unusable(str(exc))
     except CheckInterrupted as exc:
@@ -240,9 +246,23 @@ def raised(exc: BaseException) -> str:
     return f"{type(exc).__name__} in {cell}" if cell else type(exc).__name__
 
 
+def check_target(
+    model: Model | dict[str, LayerSpec],
+    options: Options,
+    update: Callable[[int, int], None],
+    file: str,
+) -> Report | LayerSuite:
+    """The model's report; for a file with ``gradcheck_layers``, every layer's (one table)."""
+    if isinstance(model, Model):
+        return check_model(model, options, progress=update)
+    return check_layers(model, options, source=file)
+
+
 def show(report: Any, *, as_json: bool, title: str) -> None:
     if as_json:
         click.echo(to_json(report))
+    elif isinstance(report, LayerSuite):
+        print_layer_suite(report, stdout, title=title)
     else:
         print_report(report, stdout, title=title)
 

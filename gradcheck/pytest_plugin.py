@@ -6,7 +6,8 @@ A test asks for the ``gradcheck`` fixture and calls it like :func:`gradcheck.che
         gradcheck(loss=loss, grads=grads, params=params)
 
 It returns the :class:`~gradcheck.Report` when every tensor passes and fails the test with the
-report as plain text when one does not (``strict``: warnings fail too).
+report as plain text when one does not (``strict``: warnings fail too). ``gradcheck.layer(forward,
+backward, *args, ...)`` does the same for one layer, with :func:`gradcheck.check_layer`'s arguments.
 
 Settings (``mode``, ``seed``, ``sample``, ``strict``) come from five places; the first that gives a
 value wins:
@@ -39,7 +40,8 @@ from typing import Any
 import pytest
 
 from gradcheck.api import check
-from gradcheck.engine.options import DEFAULT_SAMPLE, MODES
+from gradcheck.engine.options import DEFAULT_SAMPLE, MODES, Options
+from gradcheck.layer_run import layer_spec, run_layer
 from gradcheck.report.result import FAIL, WARN, Report
 
 __all__ = ["GradcheckFixture", "Settings"]
@@ -252,6 +254,30 @@ class GradcheckFixture:
             strict = self.settings.strict
         report = check(model, **kwargs)
         message = failure_message(report, strict=_strict(strict, "gradcheck(strict=)"))
+        if message is not None:
+            pytest.fail(message, pytrace=False)
+        return report
+
+    def layer(
+        self,
+        forward: Callable[..., Any],
+        backward: Callable[..., Any] | None,
+        *args: Any,
+        dout: Any = None,
+        seed: int | None = None,
+        wrt: Any = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Report:
+        """``gradcheck.check_layer`` with this test's defaults (mode, sample, seed); fails the test
+        with the rendered report when a gradient fails."""
+        __tracebackhide__ = True
+        seed = self.settings.seed if seed is None else seed
+        spec = layer_spec(forward, backward, args, kwargs, dout=dout, seed=seed, wrt=wrt)
+        options = Options(mode=self.settings.mode, sample=self.settings.sample, seed=seed)
+        report = run_layer(spec, options)
+        strict = self.settings.strict if strict is None else strict
+        message = failure_message(report, strict=_strict(strict, "gradcheck.layer(strict=)"))
         if message is not None:
             pytest.fail(message, pytrace=False)
         return report

@@ -52,8 +52,12 @@ EXPECTED_FORMS = {
 }
 
 
+# Files of layers (gradcheck_layers) rather than of one model: checked layer by layer.
+LAYER_SAMPLES = {"layers_cs231n"}
+
+
 def test_every_sample_file_is_covered() -> None:
-    assert {p.stem for p in SAMPLES.glob("*.py")} == set(EXPECTED_FORMS)
+    assert {p.stem for p in SAMPLES.glob("*.py")} == set(EXPECTED_FORMS) | LAYER_SAMPLES
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_FORMS))
@@ -64,7 +68,7 @@ def test_each_sample_loads_with_no_flags(name: str) -> None:
     assert list(model.params) == names
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED_FORMS))
+@pytest.mark.parametrize("name", sorted(set(EXPECTED_FORMS) | LAYER_SAMPLES))
 def test_each_sample_says_what_it_shows_and_imports_nothing_heavy(name: str) -> None:
     text = sample(name).read_text()
     assert text.startswith('"""')
@@ -279,3 +283,20 @@ def test_user_code_raising_exits_2_with_the_users_traceback(tmp_path: Path) -> N
     assert "broken.py" in result.stderr
     assert "matmul" in result.stderr
     assert "gradcheck/" not in result.stderr.replace("gradcheck:", "")  # no harness frame
+
+
+def test_the_layers_sample_fails_in_affine_dx_alone() -> None:
+    """layers_cs231n.py: dx = dout @ w where dout @ w.T belongs; every other gradient passes."""
+    from gradcheck.layer_run import check_layers
+    from gradcheck.models.layers_file import load_checkable
+
+    layers = load_checkable(sample("layers_cs231n"))
+    assert isinstance(layers, dict)
+    suite = check_layers(layers, gradcheck.Options())
+    assert [layer.name for layer in suite.failed] == ["affine"]
+    affine = suite.layer("affine").report
+    assert statuses(affine) == {"x": "fail", "w": "pass", "b": "pass"}
+    assert affine.suspect_message is not None
+    assert "flows back to the input" in affine.suspect_message
+    for layer in suite.layers[1:]:
+        assert set(statuses(layer.report).values()) == {"pass"}, layer.name

@@ -222,6 +222,11 @@ def find_model(
             model = _loose(namespace)
         if model is not None:
             return model
+    if "gradcheck_layers" in namespace:  # layers are checked one by one (models.layers_file)
+        raise GradcheckError(
+            f"{shown} defines gradcheck_layers but no model: `gradcheck check {shown}` checks its "
+            f"layers; this needs one model (gradcheck_model, forward/cost/backward, loss/grads)"
+        )
     raise GradcheckError(
         f"found no model in {shown}. Looked for, in order: gradcheck_model (a model object or a "
         f"function returning one); functions forward, cost, backward with params (or "
