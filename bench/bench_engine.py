@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gradcheck
-from tests.models import make_mlp
+from tests.nets import make_mlp
 
 
 def bare_loop(params: dict[str, np.ndarray], loss, grads) -> int:  # type: ignore[no-untyped-def]

@@ -57,7 +57,15 @@ def summary_text(report: Report) -> str:
         )
     if kinks:
         parts.append(
-            f"{kinks} coordinate(s) sat on a kink (ReLU at 0, a max tie, |x| at 0) and were "
-            "checked off the corner instead."
+            f"{kinks} coordinate(s) sat on a kink (ReLU at 0, a max tie, |x| at 0, a hinge or "
+            "clip at its bound) and pass: the analytic value lies between the left and right "
+            "derivatives there (a valid subgradient), or agrees a few steps off the corner."
+        )
+    unresolved = sum(int(t.details.get("unresolved", 0)) for t in tensors)
+    if unresolved:
+        parts.append(
+            f"{unresolved} coordinate(s) cannot be told apart at {tensors[0].dtype} precision: "
+            "their finite-difference estimate wanders with the step by as much as its gap to "
+            "the analytic value; they are left out of the verdict (check them in float64)."
         )
     return " ".join(parts)
