@@ -25,10 +25,13 @@ from gradcheck.engine.tolerances import (
 
 CONFIRM_BUGS_ENOUGH = 8  # stop re-measuring a tensor once this many coordinates are confirmed wrong
 
-# How often a disagreeing coordinate's step may halve. The automatic step balances truncation and
-# round-off for a typical curvature; a sharper one (batch norm over 4 examples in float32) needs a
-# smaller step, and the halving stops as soon as two estimates agree within their noise.
-HALVINGS = {"float64": 2, "float32": 5, "float16": 5}
+# How often a disagreeing coordinate's step may halve: (always allowed, at most). The automatic
+# step balances truncation and round-off for a typical curvature; a sharper one (batch norm over 4
+# examples in float32), or ReLU corners a hair from x (tiny activations), need a smaller step. The
+# halving stops as soon as two estimates agree within their noise, and past the first count once
+# the noise bar no longer resolves the value to the pass tolerance.
+HALVINGS = {"float64": (2, 10), "float32": (5, 5), "float16": (5, 5)}
+CORNER_RESOLUTION = 1e-3
 
 
 def confirm(state: CheckState, arr: np.ndarray, name: str, c: Coords) -> None:
@@ -75,13 +78,22 @@ def refine(state: CheckState, arr: np.ndarray, name: str, c: Coords, j: int) -> 
     index = np.unravel_index(int(c.flat[j]), arr.shape)
     wide = Stencil(float(c.numeric[j]), float(c.h[j]), float(c.right[j]), float(c.left[j]))
     b_wide = float(c.bound[j])
-    corner = False
-    for _ in range(HALVINGS[state.precision]):
+    corner = corner_seen = False
+    always, most = HALVINGS[state.precision]
+    for k in range(most):
+        # Past the first halvings, go on only while the noise bar still resolves the value: to
+        # the pass tolerance on a smooth curve, to CORNER_RESOLUTION beside a corner (ReLU corners
+        # a hair from x, from tiny activations, leave the stencil only at a step below their
+        # distance; one exactly at x never does, and the nudge takes it).
+        resolution = CORNER_RESOLUTION if corner_seen else passing
+        if k >= always and b_wide > resolution * (abs(a) + abs(wide.numeric)):
+            break
         narrow = Stencil(*central(state, arr, name, index, wide.h / 2, state.f0))
         if not math.isfinite(narrow.numeric):
             return "skip"
         b_narrow = float(noise_bound(state.sigma, narrow.h))
         corner = has_corner(wide, narrow, state.sigma)
+        corner_seen = corner_seen or corner
         if corner and is_subgradient(a, narrow, wide, state.sigma, passing):
             c.kink[j] = True
             c.notes["subgradient"] = c.notes.get("subgradient", 0) + 1
@@ -90,7 +102,7 @@ def refine(state: CheckState, arr: np.ndarray, name: str, c: Coords, j: int) -> 
         if moved <= b_narrow + b_wide and not corner:
             # The estimate did not move: the step was small enough, and a smaller one would only
             # add round-off. The disagreement stands, unless the estimate wanders (`wanders`).
-            if state.precision != "float64" and wanders(state, arr, name, index, a, wide, narrow):
+            if wanders(state, arr, name, index, a, wide, narrow):
                 c.unresolved[j] = True
                 return "unresolved"
             return "wrong"

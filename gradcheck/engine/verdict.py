@@ -165,11 +165,11 @@ def cause_text(c: Coords) -> str:
     confirmed = int(c.confirmed.sum())
     if not confirmed:
         return ""
-    ruled_out = ["round-off (beyond the measured noise)", "truncation (same at half the step)"]
-    if c.kink.any() or c.notes.get("truncation"):
-        ruled_out.append("a kink (still wrong off the corner)")
-    else:
-        ruled_out.append("a kink (still wrong a few steps away)")
+    ruled_out = [
+        "round-off (beyond the measured noise)",
+        "truncation (the same at smaller steps)",
+        "a kink (outside the one-sided slopes, and still wrong a few steps away)",
+    ]
     return (
         f" Re-measured, {confirmed} coordinate(s) still disagree, so this is a real error, not "
         + ", ".join(ruled_out[:-1])

@@ -27,31 +27,46 @@ def init_scale(kind: str, fan_in: int) -> float:
     ]
 
 
+def course_relu_draws(
+    dims: Sequence[int], m: int, seed: int, init: str
+) -> tuple[Params, np.ndarray, np.ndarray]:
+    """The course net's parameters (zero biases), inputs X (examples in columns) and labels Y."""
+    rng = np.random.default_rng(seed)
+    params: Params = {}
+    for l in range(1, len(dims)):
+        scale = init_scale(init, dims[l - 1])
+        params[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])) * scale
+        params[f"b{l}"] = np.zeros((dims[l], 1))
+    X = rng.standard_normal((dims[0], m))
+    Y = (rng.random((1, m)) > 0.5).astype(float)
+    return params, X, Y
+
+
+def course_relu_forward(
+    p: Params, X: np.ndarray
+) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """L_model_forward: [LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID; (AL, caches of (A_prev, Z))."""
+    L = len(p) // 2
+    A = X
+    caches = []
+    for l in range(1, L):
+        Z = p[f"W{l}"] @ A + p[f"b{l}"]
+        caches.append((A, Z))
+        A = np.maximum(0, Z)
+    Z = p[f"W{L}"] @ A + p[f"b{L}"]
+    caches.append((A, Z))
+    return 1 / (1 + np.exp(-Z)), caches
+
+
 def make_course_relu(
     dims: Sequence[int], m: int, seed: int = 0, init: str = "he", bug: str | None = None
 ) -> LooseModel:
     """bugs: "db_sum" (db1 forgets 1/m), "dZ_mask" (layer 1 uses Z >= 0 wrongly as 1 everywhere)."""
-    rng = np.random.default_rng(seed)
+    params, X, Y = course_relu_draws(dims, m, seed, init)
     L = len(dims) - 1
-    params: Params = {}
-    for l in range(1, L + 1):
-        params[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])) * init_scale(
-            init, dims[l - 1]
-        )
-        params[f"b{l}"] = np.zeros((dims[l], 1))
-    X = rng.standard_normal((dims[0], m))
-    Y = (rng.random((1, m)) > 0.5).astype(float)
 
     def forward(p: Params) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
-        A = X
-        caches = []
-        for l in range(1, L):
-            Z = p[f"W{l}"] @ A + p[f"b{l}"]
-            caches.append((A, Z))
-            A = np.maximum(0, Z)
-        Z = p[f"W{L}"] @ A + p[f"b{L}"]
-        caches.append((A, Z))
-        return 1 / (1 + np.exp(-Z)), caches
+        return course_relu_forward(p, X)
 
     def loss(p: Params) -> float:
         AL, _ = forward(p)

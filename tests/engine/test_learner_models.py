@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from gradcheck.report.check_summary import summary_text
 from tests.engine.helpers import check, snapshot
 from tests.engine.learner_models import (
+    course_relu_draws,
+    course_relu_forward,
     make_abs_clip,
     make_bn_net,
     make_course_relu,
@@ -36,11 +38,14 @@ def assert_all_pass(report) -> None:  # type: ignore[no-untyped-def]
 def test_property_a_correct_course_relu_net_never_fails_or_warns(
     hidden: list[int], inputs: int, m: int, init: str, seed: int
 ) -> None:
-    params, loss, grads = make_course_relu([inputs, *hidden, 1], m, seed=seed, init=init)
+    dims = [inputs, *hidden, 1]
+    drawn, X, _ = course_relu_draws(dims, m, seed, init)
     with np.errstate(all="ignore"):
-        # A sigmoid saturated to 1 - AL ~ 1e-9 leaves a loss of mostly rounding (a staircase in
-        # float64): numerically unsound whatever the gradient, so out of this property.
-        assume(loss(params) < 5.0)
+        AL, _ = course_relu_forward(drawn, X)
+    # A sigmoid saturated to within 1e-6 of 0 or 1 leaves log(1 - AL) mostly rounding: the loss is
+    # a staircase whatever the gradient, numerically unsound, so out of this property.
+    assume(bool(np.all((AL > 1e-6) & (AL < 1 - 1e-6))))
+    params, loss, grads = make_course_relu(dims, m, seed=seed, init=init)
     before = snapshot(params)
     assert_all_pass(check((params, loss, grads)))
     assert snapshot(params) == before
@@ -129,3 +134,22 @@ def test_a_float32_bug_is_caught_at_a_step_that_settled() -> None:
     assert gamma.pattern == "scale"
     assert gamma.factor == pytest.approx(1.02, rel=5e-3)
     np.testing.assert_array_equal(report.tensor("W1").status, "pass")
+
+
+def test_float32_coordinates_no_step_settles_are_a_note_not_a_verdict() -> None:
+    report = check(make_bn_net(seed=1, n=4))
+    assert_all_pass(report)
+    w1 = report.tensor("W1")
+    assert 0 < w1.details["unresolved"] < w1.checked  # most of W1 is still compared
+    text = summary_text(report)
+    assert "(W1) cannot be told apart at this precision" in text
+    assert "a float64 copy of the model would settle them" in text
+
+
+def test_the_float32_batch_norm_step_is_halved_until_the_estimate_settles() -> None:
+    # The automatic float32 step (~5e-3) overshoots the curvature of batch norm over 4 examples;
+    # the coordinates it misjudges are re-measured at smaller steps, where they agree.
+    report = check(make_bn_net(seed=0, n=4))
+    w1 = report.tensor("W1")
+    assert w1.status == "pass"
+    assert w1.details["truncation"] > 0
