@@ -59,12 +59,14 @@ def measure(
     n = flat.size
     numeric = np.empty(n)
     hs = np.empty(n)
-    jump = np.empty(n)
+    right = np.empty(n)
+    left = np.empty(n)
     shape = arr.shape
     for j, i in enumerate(flat):
         index = np.unravel_index(int(i), shape)
-        numeric[j], hs[j], right, left = central(state, arr, name, index, float(steps[j]), state.f0)
-        jump[j] = abs(right - left)
+        numeric[j], hs[j], right[j], left[j] = central(
+            state, arr, name, index, float(steps[j]), state.f0
+        )
         state.tick()
     analytic = analytic_full.reshape(-1)[flat]
     bound = np.asarray(noise_bound(state.sigma, hs), dtype=np.float64)
@@ -74,7 +76,10 @@ def measure(
         numeric=numeric,
         bound=bound,
         h=hs,
-        slope_jump=jump,
+        first_h=hs.copy(),
+        right=right,
+        left=left,
         kink=np.zeros(n, bool),
         confirmed=np.zeros(n, bool),
+        unresolved=np.zeros(n, bool),
     )

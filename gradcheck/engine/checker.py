@@ -12,9 +12,11 @@ The whole algorithm, for one coordinate ``x`` of one parameter tensor::
 and the comparison knows how much numerical noise to expect: the round-off noise of one loss
 evaluation is *measured* (`estimate_noise`), turned into an error bar per coordinate, and a
 difference below that bar is noise, not a bug. Coordinates that still disagree are re-measured at
-half the step (Richardson: truncation shrinks by 4, a real error does not) and, if the one-sided
-slopes show a kink, at a point nudged off the kink, so neither truncation nor ReLU corners are
-reported as bugs while a real error hiding there is still caught.
+smaller steps while their estimate moves (Richardson: truncation shrinks by 4, a real error does
+not); where the one-sided slopes show a corner, the analytic value passes between them (a valid
+subgradient, `kinks`) or is checked at a point nudged off the corner, so neither truncation, a
+float32 step too large for the curvature, nor ReLU corners are reported as bugs while a real error
+hiding there is still caught.
 
 This module is the orchestration: the base point (`preflight`), the plan, the noise, then per
 tensor perturb and restore (`central`, `confirm`, `directional`) and compare (`verdict`, `taylor`).

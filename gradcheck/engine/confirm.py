@@ -1,17 +1,20 @@
-"""Confirmation of coordinates that disagree: re-measured at half the step (Richardson), then
-nudged off any corner (a kink), so that neither truncation nor a ReLU corner is reported as a bug
-while a real error hiding at one is still caught.
+"""Confirmation of coordinates that disagree: re-measured at smaller steps while the estimates
+still move (Richardson on the last two), judged by their one-sided slopes where a corner sits in the
+stencil (`kinks`), then nudged off the corner, so that neither truncation, a too-large float32 step
+nor a ReLU corner is reported as a bug while a real error hiding at one is still caught.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from gradcheck.engine.central import central
 from gradcheck.engine.coords import Coords
 from gradcheck.engine.gradients import match_gradient
+from gradcheck.engine.kinks import Stencil, has_corner, is_subgradient
 from gradcheck.engine.noise import noise_bound
 from gradcheck.engine.state import CheckState
 from gradcheck.engine.tolerances import (
@@ -22,13 +25,20 @@ from gradcheck.engine.tolerances import (
 
 CONFIRM_BUGS_ENOUGH = 8  # stop re-measuring a tensor once this many coordinates are confirmed wrong
 
+# How often a disagreeing coordinate's step may halve: (always allowed, at most). The automatic
+# step balances truncation and round-off for a typical curvature; a sharper one (batch norm over 4
+# examples in float32), or ReLU corners a hair from x (tiny activations), need a smaller step. The
+# halving stops as soon as two estimates agree within their noise, and past the first count once
+# the noise bar no longer resolves the value to the pass tolerance.
+HALVINGS = {"float64": (2, 10), "float32": (5, 5), "float16": (5, 5)}
+CORNER_RESOLUTION = 1e-3
+
 
 def confirm(state: CheckState, arr: np.ndarray, name: str, c: Coords) -> None:
     """Re-measure coordinates that disagree, worst first, until enough are confirmed wrong.
 
-    First at half the step: the O(h^2) truncation error of a centered difference shrinks by 4
-    and cancels in Richardson's (4 D(h/2) - D(h)) / 3, while a wrong gradient stays wrong.
-    What still disagrees is moved off any corner and measured again (`nudge`).
+    Each goes through `refine` (smaller steps, Richardson, one-sided slopes at a corner); what
+    still disagrees is moved off any corner and measured again (`nudge`).
     """
     passing, _ = TOLERANCES[state.precision]
     rel = elementwise_relative_error(c.analytic, c.numeric, c.bound, passing)
@@ -37,22 +47,13 @@ def confirm(state: CheckState, arr: np.ndarray, name: str, c: Coords) -> None:
     for j in order:
         if int(c.confirmed.sum()) >= CONFIRM_BUGS_ENOUGH:
             break
-        if not math.isfinite(c.numeric[j]):
-            continue
-        index = np.unravel_index(int(c.flat[j]), arr.shape)
-        n_half, h_half, _, _ = central(state, arr, name, index, c.h[j] / 2, state.f0)
-        if not math.isfinite(n_half):
-            continue
-        b_half = float(noise_bound(state.sigma, h_half))
-        n_rich = (4.0 * n_half - c.numeric[j]) / 3.0
-        b_rich = (4.0 * b_half + c.bound[j]) / 3.0  # round-off carried through Richardson
-        best = min(
-            ((n_half, b_half), (n_rich, b_rich)),
-            key=lambda nb: scalar_relative_error(c.analytic[j], nb[0], nb[1], passing),
-        )
-        if scalar_relative_error(c.analytic[j], best[0], best[1], passing) <= passing:
-            c.numeric[j], c.bound[j] = best
-            c.notes["truncation"] = c.notes.get("truncation", 0) + 1
+        outcome = refine(state, arr, name, c, j) if math.isfinite(c.numeric[j]) else "skip"
+        if outcome == "corner":
+            # A corner whose one-sided slopes do not bracket the analytic value: a tie across
+            # examples (max-pool) lets the backward pick a side the coordinate's slopes never
+            # show. Nudged alone, so that no other nudged coordinate re-creates the tie.
+            nudge(state, arr, name, c, [j])
+        if outcome != "wrong":
             continue
         pending.append(j)
         if len(pending) == CONFIRM_BUGS_ENOUGH:
@@ -60,6 +61,111 @@ def confirm(state: CheckState, arr: np.ndarray, name: str, c: Coords) -> None:
             pending = []
     if pending:
         nudge(state, arr, name, c, pending)
+
+
+def refine(state: CheckState, arr: np.ndarray, name: str, c: Coords, j: int) -> str:
+    """Halve coordinate ``j``'s step until its estimate settles; say what the disagreement is.
+
+    At each halving the O(h^2) truncation of a centered difference shrinks by 4 and cancels in
+    Richardson's (4 D(h/2) - D(h)) / 3, while a wrong gradient stays wrong. Returns "smooth" (it
+    agrees at a smaller step), "kink" (a corner in the stencil and the analytic value between its
+    one-sided slopes: a valid subgradient), "corner" (a corner, the value outside them), "unresolved"
+    (no step this precision allows settles it, and the analytic value is within the spread),
+    "wrong" (settled, and still disagrees) or "skip".
+    """
+    passing, _ = TOLERANCES[state.precision]
+    a = float(c.analytic[j])
+    index = np.unravel_index(int(c.flat[j]), arr.shape)
+    wide = Stencil(float(c.numeric[j]), float(c.h[j]), float(c.right[j]), float(c.left[j]))
+    b_wide = float(c.bound[j])
+    corner = corner_seen = False
+    always, most = HALVINGS[state.precision]
+    for k in range(most):
+        # Past the first halvings, go on only while the noise bar still resolves the value: to
+        # the pass tolerance on a smooth curve, to CORNER_RESOLUTION beside a corner (ReLU corners
+        # a hair from x, from tiny activations, leave the stencil only at a step below their
+        # distance; one exactly at x never does, and the nudge takes it).
+        resolution = CORNER_RESOLUTION if corner_seen else passing
+        if k >= always and b_wide > resolution * (abs(a) + abs(wide.numeric)):
+            break
+        narrow = Stencil(*central(state, arr, name, index, wide.h / 2, state.f0))
+        if not math.isfinite(narrow.numeric):
+            return "skip"
+        b_narrow = float(noise_bound(state.sigma, narrow.h))
+        corner = has_corner(wide, narrow, state.sigma)
+        corner_seen = corner_seen or corner
+        if corner and is_subgradient(a, narrow, wide, state.sigma, passing):
+            c.kink[j] = True
+            c.notes["subgradient"] = c.notes.get("subgradient", 0) + 1
+            return "kink"
+        moved = abs(narrow.numeric - wide.numeric)
+        if moved <= b_narrow + b_wide and not corner:
+            # The estimate did not move: the step was small enough, and a smaller one would only
+            # add round-off. The disagreement stands, unless the estimate wanders (`wanders`).
+            if wanders(state, arr, name, index, a, wide, narrow):
+                c.unresolved[j] = True
+                return "unresolved"
+            return "wrong"
+        if not corner and agrees_smaller(c, j, wide, narrow, b_wide, b_narrow, passing):
+            return "smooth"
+        # Truncation still moves the estimate, or a corner sits near: halve again.
+        wide, b_wide = narrow, b_narrow
+    if corner:
+        return "corner"
+    if abs(a - narrow.numeric) <= 2.0 * (moved + b_narrow):
+        c.unresolved[j] = True
+        return "unresolved"
+    c.numeric[j], c.bound[j], c.h[j] = narrow.numeric, b_narrow, narrow.h
+    return "wrong"
+
+
+def agrees_smaller(
+    c: Coords, j: int, wide: Stencil, narrow: Stencil, b_wide: float, b_narrow: float, rtol: float
+) -> bool:
+    """Whether the analytic value agrees at the half step or with Richardson's extrapolation.
+
+    The estimate kept is the one that agrees; otherwise the half step's, which is the better.
+    """
+    a = float(c.analytic[j])
+    rich = (4.0 * narrow.numeric - wide.numeric) / 3.0
+    b_rich = (4.0 * b_narrow + b_wide) / 3.0  # round-off carried through Richardson
+    for n, b in ((narrow.numeric, b_narrow), (rich, b_rich)):
+        if scalar_relative_error(a, n, b, rtol) <= rtol:
+            c.numeric[j], c.bound[j], c.h[j] = n, b, narrow.h
+            c.notes["truncation"] = c.notes.get("truncation", 0) + 1
+            return True
+    c.numeric[j], c.bound[j], c.h[j] = narrow.numeric, b_narrow, narrow.h
+    return False
+
+
+def wanders(
+    state: CheckState,
+    arr: np.ndarray,
+    name: str,
+    index: tuple[Any, ...],
+    analytic: float,
+    wide: Stencil,
+    narrow: Stencil,
+) -> bool:
+    """True when the estimates over four steps spread as wide as their gap to ``analytic``.
+
+    In float32 the round-off of a loss built from many small sums (batch norm over a few examples)
+    is not the independent noise the error bar assumes: the estimate wanders from step to step
+    by more than its bar. Two more halvings measure that spread; a gap to the analytic value within
+    twice the spread is what this precision cannot tell apart, while a real error (a 2% slip in a
+    steady estimate) stays well outside it.
+    """
+    estimates = [wide.numeric, narrow.numeric]
+    h = narrow.h
+    for _ in range(2):
+        h /= 2
+        more = central(state, arr, name, index, h, state.f0)[0]
+        if not math.isfinite(more):
+            return False
+        estimates.append(more)
+    spread = max(estimates) - min(estimates)
+    bar = float(noise_bound(state.sigma, wide.h))
+    return abs(analytic - float(np.median(estimates))) <= 2.0 * spread + bar
 
 
 def nudge(state: CheckState, arr: np.ndarray, name: str, c: Coords, rows: list[int]) -> None:
@@ -79,7 +185,7 @@ def nudge(state: CheckState, arr: np.ndarray, name: str, c: Coords, rows: list[i
         # least 2h apart, so no stencil of half-width h straddles their tie again.
         offsets = 3.0 + 2.0 * state.rng.permutation(len(rows))
         for ix, x0, j, u in zip(indices, saved, rows, offsets):
-            arr[ix] = arr.dtype.type(float(x0) + u * c.h[j])
+            arr[ix] = arr.dtype.type(float(x0) + u * c.first_h[j])
         f_nudged = state.evaluate()
         key, g = match_gradient(name, state.calls.gradients(), state.model.grad_keys)
         g_arr = np.asarray(g, dtype=np.float64) if key is not None else None

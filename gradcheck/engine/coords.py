@@ -17,10 +17,13 @@ class Coords:
     analytic: np.ndarray
     numeric: np.ndarray
     bound: np.ndarray  # error bar of `numeric`
-    h: np.ndarray  # realised half-width of the stencil
-    slope_jump: np.ndarray  # |right slope - left slope| from f(x+h), f(x), f(x-h)
-    kink: np.ndarray  # bool: not differentiable within the stencil
+    h: np.ndarray  # realised half-width of the stencil behind `numeric` (halved where it had to be)
+    first_h: np.ndarray  # the half-width first used: nudges off a corner move by multiples of it
+    right: np.ndarray  # one-sided slope (f(x+h) - f(x)) / h
+    left: np.ndarray  # one-sided slope (f(x) - f(x-h)) / h
+    kink: np.ndarray  # bool: not differentiable within the stencil, judged there and passed
     confirmed: np.ndarray  # bool: re-measured and still wrong
+    unresolved: np.ndarray  # bool: no step resolves it at this precision (a note, not a verdict)
     notes: dict[str, int] = field(default_factory=dict)
 
 
@@ -34,8 +37,11 @@ def merge(a: Coords, b: Coords) -> Coords:
         numeric=np.concatenate([a.numeric, b.numeric]),
         bound=np.concatenate([a.bound, b.bound]),
         h=np.concatenate([a.h, b.h]),
-        slope_jump=np.concatenate([a.slope_jump, b.slope_jump]),
+        first_h=np.concatenate([a.first_h, b.first_h]),
+        right=np.concatenate([a.right, b.right]),
+        left=np.concatenate([a.left, b.left]),
         kink=np.concatenate([a.kink, b.kink]),
         confirmed=np.concatenate([a.confirmed, b.confirmed]),
+        unresolved=np.concatenate([a.unresolved, b.unresolved]),
         notes=notes,
     )

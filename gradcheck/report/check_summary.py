@@ -61,7 +61,18 @@ def summary_text(report: Report) -> str:
         )
     if kinks:
         parts.append(
-            f"{kinks} coordinate(s) sat on a kink (ReLU at 0, a max tie, |x| at 0) and were "
-            "checked off the corner instead."
+            f"{kinks} coordinate(s) sat on a kink (ReLU at 0, a max tie, |x| at 0, a hinge or "
+            "clip at its bound) and pass: the analytic value lies between the left and right "
+            "derivatives there (a valid subgradient), or agrees a few steps off the corner."
+        )
+    unresolved = [t for t in tensors if t.details.get("unresolved")]
+    if unresolved:
+        count = sum(int(t.details["unresolved"]) for t in unresolved)
+        low = any(t.details.get("precision") != "float64" for t in unresolved)
+        parts.append(
+            f"{count} coordinate(s) ({', '.join(t.name for t in unresolved)}) cannot be told "
+            "apart at this precision: their finite-difference estimate wanders with the step by "
+            "as much as its gap to the analytic value, so they are left out of the verdict"
+            + (" (a float64 copy of the model would settle them)." if low else ".")
         )
     return " ".join(parts)
