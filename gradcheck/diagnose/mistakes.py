@@ -12,10 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gradcheck.diagnose.phrasing import _and, _capital, _formula, _verb
+from gradcheck.diagnose.phrasing import _and, _capital, _fmt, _formula, _verb
 from gradcheck.diagnose.stages import Stage
 
-__all__ = ["layers_phrase", "other_mistakes", "unplaced_only", "unplaced_sentence"]
+__all__ = [
+    "layers_phrase",
+    "other_mistakes",
+    "passes_phrase",
+    "unplaced_only",
+    "unplaced_sentence",
+]
 
 _ORDINAL = {2: "a second", 3: "a third", 4: "a fourth"}
 _HOW_MANY = {2: "both", 3: "all three", 4: "all four"}
@@ -29,25 +35,53 @@ def layers_phrase(stages: Sequence[Stage]) -> str:
     return _and([g.title for g in stages])
 
 
+def passes_phrase(stage: Stage) -> str:
+    """'layer 2 passes', or when something in it fails, 'b2 in layer 2 passes'."""
+    if not stage.fails:
+        return f"{stage.title} passes"
+    return f"{_and(stage.evidence)} in {stage.title} {_verb(stage.evidence, 'passes', 'pass')}"
+
+
 def other_mistakes(stages: list[Stage], k: int, lowest_clean: int) -> list[str]:
-    """The failures below the suspect ``k`` that its mistake cannot explain, each its own."""
+    """The failures below the suspect ``k`` that its mistake cannot explain, each its own, unless
+    they fail the same way as the suspect (then probably one mistake in code the layers share)."""
     sentences: list[str] = []
-    count = 1
+    looks = [stages[k].signature]  # one entry per distinct mistake
     above = k  # the nearest failing layer above the one looked at
     for i in range(k - 1, -1, -1):
-        if not stages[i].fails:
+        g = stages[i]
+        if not g.fails:
             continue
-        count += 1
+        alike = g.signature is not None and g.signature == stages[k].signature
+        if not alike:
+            looks.append(g.signature)
+        nth = _ORDINAL.get(len(looks), "another")
         if i >= lowest_clean:
-            sentences.append(_own_below(stages, i, _ORDINAL.get(count, "another")))
+            sentence = _own_below(stages, i, nth)
             above = i
-            continue
-        # Below every right delta: one wrong delta may explain all of these failures.
-        sentences.append(_flowing_below(stages, i, above))
-        break
-    if count > 1:
-        sentences.append(f"Fix {_HOW_MANY.get(count, 'each of them')}, then check again.")
+        else:  # below every right delta: one wrong delta may explain all of these failures
+            sentence = _flowing_below(stages, i, above)
+        if alike:
+            sentence = _same_way(sentence, g, stages[k])
+        sentences.append(sentence)
+        if i < lowest_clean:
+            break
+    if len(looks) > 1:
+        sentences.append(f"Fix {_HOW_MANY.get(len(looks), 'each of them')}, then check again.")
     return sentences
+
+
+def _same_way(sentence: str, g: Stage, suspect: Stage) -> str:
+    """Replace 'that is a second mistake, ...' by what the matching patterns suggest."""
+    head = sentence[: sentence.index(": that is")]
+    looks = sorted(suspect.signature or (), key=str)
+    how = ", ".join(p if f is None else f"{p} {_fmt(f)}" for p, f in looks)
+    fails = g.failing
+    return (
+        f"{head}; {_and(fails)} {_verb(fails, 'fails', 'fail')} the same way as "
+        f"{_and(suspect.failing)} ({how}), so that is probably the same mistake, made in code the "
+        f"layers share (a loop or a helper)."
+    )
 
 
 def _own_below(stages: list[Stage], i: int, nth: str) -> str:
@@ -65,7 +99,7 @@ def _own_below(stages: list[Stage], i: int, nth: str) -> str:
         )
     lower = stages[max(j for j in range(i) if stages[j].clean)]
     return (
-        f"{_capital(g.title)} fails too ({_and(fails)}), but {lower.title} below it passes, so a "
+        f"{_capital(g.title)} fails too ({_and(fails)}), but {passes_phrase(lower)} below it, so a "
         f"wrong delta from {g.title} would have shown there: that is {nth} mistake, in "
         f"{_formula(fails, itself=True)}."
     )

@@ -9,8 +9,9 @@ above the normalisation, not the one below it); the hidden layer of an RNN (``Wx
 - layer numbers (``W1``, ``conv2.weight``, ``block2.conv1.weight``), with ``gamma``/``beta``/``bn``
   of the same number right after the affine part (CS231n's affine -> batch norm -> ReLU), and the
   roles ``in``/``input`` (first) and ``out``/``output`` (last) beside them;
-- without any of those, RNN names of the form ``W{from}{to}``/``b{to}`` (``Wxh``, ``Whh``, ``Why``,
-  ``bh``, ``by``): ``Why`` reads ``h``, so the output layer ``y`` comes after the hidden layer ``h``.
+- without any of those, RNN names of the form ``W{from}{to}``/``b{to}`` (``Wxh``, ``Whh``,
+  ``Why``, ``bh``, ``by``): ``Why`` reads ``h``, so the output layer ``y`` comes after the hidden
+  layer ``h``.
 
 Every other name (``emb``, ``fc``, plain ``gamma``/``beta``) makes an unordered stage: the order the
 user wrote the dict in is not evidence of where a tensor sits in the network.
@@ -89,6 +90,18 @@ class Stage:
     @property
     def fails(self) -> bool:
         return bool(self.failing)
+
+    @property
+    def signature(self) -> frozenset[tuple[str, float | None]] | None:
+        """How its failures look (pattern, factor to 3 digits); None when one has no pattern."""
+        looks = []
+        for r in self.results:
+            if r.status != FAIL:
+                continue
+            if r.pattern is None:
+                return None
+            looks.append((r.pattern, None if r.factor is None else float(f"{r.factor:.3g}")))
+        return frozenset(looks) or None
 
     @property
     def clean(self) -> bool:

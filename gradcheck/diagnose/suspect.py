@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from gradcheck.diagnose.mistakes import (
     layers_phrase,
     other_mistakes,
+    passes_phrase,
     unplaced_only,
     unplaced_sentence,
 )
@@ -45,18 +46,21 @@ def suspect_layer(results: Sequence[TensorResult]) -> tuple[str | None, str | No
     k = failing[-1]
     clean = [i for i, g in enumerate(stages) if g.clean]
     lowest_clean = clean[0] if clean else len(stages)
+    unplaced = [name for g in unordered for name in g.evidence]
     if k < lowest_clean:  # nothing at or below the suspect shows a right delta
-        sentences = _flowing_down(stages, k)
+        sentences = _flowing_down(stages, k, unplaced)
     else:
-        sentences = _own_mistake(stages, k)
+        sentences = _own_mistake(stages, k, unplaced)
         sentences += other_mistakes(stages, k, lowest_clean)
     if lost:
         sentences.append(unplaced_sentence(lost))
     return stages[k].label, " ".join(sentences)
 
 
-def _first_sentence(stages: list[Stage], k: int) -> str:
-    """Why this layer is the suspect (without the final full stop)."""
+def _first_sentence(stages: list[Stage], k: int, flowing: bool, unplaced: list[str]) -> str:
+    """Why this layer is the suspect (without the final full stop). ``flowing``: its delta may be
+    what is wrong (nothing at or below it shows a right one); ``unplaced``: passing tensors whose
+    names do not say where they sit."""
     suspect = stages[k]
     who = suspect.title
     Who = _capital(who)
@@ -67,7 +71,7 @@ def _first_sentence(stages: list[Stage], k: int) -> str:
             f"{Who} is the suspect: {_and(fails)} {_verb(fails, 'fails', 'fail')} while "
             f"{_and(above)}, closer to the output, {_verb(above, 'passes', 'pass')}"
         )
-    if len(stages) > 1 and all(g.fails for g in stages):
+    if flowing and len(stages) > 1 and all(g.fails for g in stages):
         return (
             f"{Who} is the suspect: every layer fails, and {who} is the one nearest the output; "
             f"an error in the output layer's backward (often dZ = A - Y, the derivative of the "
@@ -76,14 +80,22 @@ def _first_sentence(stages: list[Stage], k: int) -> str:
     nearest = (
         "layer nearest the output" if k == len(stages) - 1 else "failing layer nearest the output"
     )
-    return f"{Who} is the suspect: {_and(fails)} {_verb(fails, 'fails', 'fail')}, and it is the {nearest}"
+    verb = _verb(fails, "fails", "fail")
+    if unplaced and k == len(stages) - 1:
+        return (
+            f"{Who} is the suspect: {_and(fails)} {verb}, and it is the layer nearest the output "
+            f"of those the names place ({_and(unplaced)} {_verb(unplaced, 'passes', 'pass')}, "
+            f"but {_verb(unplaced, 'its name does', 'their names do')} not say where "
+            f"{_verb(unplaced, 'it sits', 'they sit')})"
+        )
+    return f"{Who} is the suspect: {_and(fails)} {verb}, and it is the {nearest}"
 
 
-def _flowing_down(stages: list[Stage], k: int) -> list[str]:
+def _flowing_down(stages: list[Stage], k: int, unplaced: list[str]) -> list[str]:
     """The suspect's delta may be wrong: it explains every failure below it."""
     suspect = stages[k]
     who = suspect.title
-    first = _first_sentence(stages, k)
+    first = _first_sentence(stages, k, True, unplaced)
     below = [g for g in stages[:k] if g.fails]
     every_layer_fails = len(stages) > 1 and all(g.fails for g in stages)
     if below and not every_layer_fails:
@@ -94,20 +106,7 @@ def _flowing_down(stages: list[Stage], k: int) -> list[str]:
     above = stages[k + 1] if k + 1 < len(stages) else None
     norm = above if above and above.batch_norm and above.label == suspect.label else None
     if suspect.blank and not below:
-        # The one pass in the layer is "0 = 0": it cannot tell a wrong delta from a wrong formula.
-        blank = suspect.blank
-        where = (
-            f"{norm.title}'s backward (the delta it hands to {_and(_names(suspect))})"
-            if norm
-            else f"{who}'s delta"
-        )
-        sentences.append(
-            f"{_and(blank)} {_verb(blank, 'passes', 'pass')} too, but "
-            f"{_verb(blank, 'its true gradient is', 'their true gradients are')} about zero (as for "
-            f"a bias in front of batch norm), so {_verb(blank, 'that pass says', 'those passes say')}"
-            f" nothing about {who}'s delta: the mistake is in {where} or in "
-            f"{_formula(suspect.failing)}, and the evidence does not settle which."
-        )
+        sentences.append(_blank_sentence(suspect, norm))
     elif norm is not None and not suspect.batch_norm:
         sentences.append(
             f"{_capital(norm.title)} right above passes, so the error signal reaching it is right: "
@@ -118,11 +117,31 @@ def _flowing_down(stages: list[Stage], k: int) -> list[str]:
     return sentences
 
 
-def _own_mistake(stages: list[Stage], k: int) -> list[str]:
+def _blank_sentence(suspect: Stage, norm: Stage | None) -> str:
+    """The only passes in the suspect are "0 = 0": they cannot tell a wrong delta from a wrong
+    formula."""
+    who = suspect.title
+    blank = suspect.blank
+    one = len(blank) == 1
+    where = (
+        f"{norm.title}'s backward (the delta it hands to {_and(_names(suspect))})"
+        if norm
+        else f"{who}'s delta"
+    )
+    return (
+        f"The {'pass' if one else 'passes'} of {_and(blank)} {'is' if one else 'are'} no evidence "
+        f"about {who}'s delta ({'its true gradient is' if one else 'their true gradients are'} "
+        f"about zero, as for a bias in front of batch norm, so "
+        f"{'it passes' if one else 'they pass'} whatever the delta is): the mistake is in {where} "
+        f"or in {_formula(suspect.failing)}, and the evidence does not settle which."
+    )
+
+
+def _own_mistake(stages: list[Stage], k: int, unplaced: list[str]) -> list[str]:
     """The suspect's delta is right, or is not what it hands down: the mistake is its own."""
     suspect = stages[k]
     who = suspect.title
-    sentences = [_first_sentence(stages, k) + "."]
+    sentences = [_first_sentence(stages, k, False, unplaced) + "."]
     lower_fail = max((i for i in range(k) if stages[i].fails), default=-1)
     between = stages[lower_fail + 1 : k]
     if any(g.clean for g in between):
@@ -133,9 +152,9 @@ def _own_mistake(stages: list[Stage], k: int) -> list[str]:
             f"{_formula(suspect.failing, itself=True)} (a missing factor or a wrong operand)."
         )
     elif not suspect.clean:
-        lower = max(i for i in range(k) if stages[i].clean)
+        lower = stages[max(i for i in range(k) if stages[i].clean)]
         sentences.append(
-            f"{_capital(stages[lower].title)} further down passes, so the error signal {who} hands "
+            f"Further down, {passes_phrase(lower)}, so the error signal {who} hands "
             f"down is right (a wrong delta would have spoiled it too): the mistake is in "
             f"{_formula(suspect.failing, itself=True)}."
         )

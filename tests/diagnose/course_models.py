@@ -1,8 +1,8 @@
 """Real models, written the way the courses write them, for the suspect-layer tests.
 
 Each ``make_*`` returns ``(params, loss, grads)`` in the loose form (``loss(params) -> float``,
-``grads(params) -> {"dW1": ...}``); ``bugs`` names the mistakes planted in the backward, and an empty
-``bugs`` is the correct model. Examples are columns (the deep-learning course's layout).
+``grads(params) -> {"dW1": ...}``); ``bugs`` names the mistakes planted in the backward, and an
+empty ``bugs`` is the correct model. Examples are columns (the deep-learning course's layout).
 
 - :func:`make_gradient_checking_assignment`: the three-layer ReLU net of the course's gradient
   checking assignment, whose ``backward_propagation_n`` plants ``dW2`` doubled and ``db1``
