@@ -44,43 +44,47 @@ def passes_phrase(stage: Stage) -> str:
 
 def other_mistakes(stages: list[Stage], k: int, lowest_clean: int) -> list[str]:
     """The failures below the suspect ``k`` that its mistake cannot explain, each its own, unless
-    they fail the same way as the suspect (then probably one mistake in code the layers share)."""
+    a layer with a right delta fails the same way as the suspect (pattern and factor): then it is
+    probably one mistake in code the layers share."""
     sentences: list[str] = []
     looks = [stages[k].signature]  # one entry per distinct mistake
+    alike: list[Stage] = []
     above = k  # the nearest failing layer above the one looked at
     for i in range(k - 1, -1, -1):
         g = stages[i]
         if not g.fails:
             continue
-        alike = g.signature is not None and g.signature == stages[k].signature
-        if not alike:
-            looks.append(g.signature)
-        nth = _ORDINAL.get(len(looks), "another")
-        if i >= lowest_clean:
-            sentence = _own_below(stages, i, nth)
+        if i >= lowest_clean and g.clean and g.signature and g.signature == looks[0]:
+            alike.append(g)
             above = i
-        else:  # below every right delta: one wrong delta may explain all of these failures
-            sentence = _flowing_below(stages, i, above)
-        if alike:
-            sentence = _same_way(sentence, g, stages[k])
-        sentences.append(sentence)
-        if i < lowest_clean:
-            break
+            continue
+        looks.append(g.signature)
+        if i >= lowest_clean:
+            sentences.append(_own_below(stages, i, _ORDINAL.get(len(looks), "another")))
+            above = i
+            continue
+        # Below every right delta: one wrong delta may explain all of these failures.
+        sentences.append(_flowing_below(stages, i, above))
+        break
+    if alike:
+        sentences.insert(0, _same_way(alike[::-1], stages[k]))
     if len(looks) > 1:
         sentences.append(f"Fix {_HOW_MANY.get(len(looks), 'each of them')}, then check again.")
     return sentences
 
 
-def _same_way(sentence: str, g: Stage, suspect: Stage) -> str:
-    """Replace 'that is a second mistake, ...' by what the matching patterns suggest."""
-    head = sentence[: sentence.index(": that is")]
+def _same_way(alike: list[Stage], suspect: Stage) -> str:
+    """Layers with a right delta that fail as the suspect does: one mistake, made in shared code."""
     looks = sorted(suspect.signature or (), key=str)
     how = ", ".join(p if f is None else f"{p} {_fmt(f)}" for p, f in looks)
-    fails = g.failing
+    fails = [n for g in alike for n in g.failing]
+    evidence = [n for g in alike for n in g.evidence]
     return (
-        f"{head}; {_and(fails)} {_verb(fails, 'fails', 'fail')} the same way as "
-        f"{_and(suspect.failing)} ({how}), so that is probably the same mistake, made in code the "
-        f"layers share (a loop or a helper)."
+        f"{_and(fails)} {_verb(fails, 'fails', 'fail')} the same way ({how}) although "
+        f"{_and(evidence)} beside {'it' if len(fails) == 1 else 'them'} "
+        f"{_verb(evidence, 'passes', 'pass')} (the error signal reaching {layers_phrase(alike)} "
+        f"is right), so that is probably the same mistake, made in code the layers share (a loop "
+        f"or a helper)."
     )
 
 
@@ -151,6 +155,8 @@ def unplaced_only(lost: Sequence[Stage]) -> tuple[str | None, str]:
         f"{_capital(g.title)} is the suspect: {_and(fails)} {_verb(fails, 'fails', 'fail')}, and "
         f"nothing else does."
     )
+    if len(g.results) == 1:  # a lone tensor: its delta and its formula are one question
+        return g.label, text
     if g.clean:
         return g.label, text + (
             f" Within {g.title}, {_and(g.evidence)} {_verb(g.evidence, 'passes', 'pass')}, which "

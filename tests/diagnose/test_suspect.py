@@ -271,3 +271,11 @@ def test_the_suspect_is_the_highest_failing_layer_and_blank_passes_are_never_evi
         for sentence in message.split(". "):
             if re.search(rf"\b{name}\b", sentence):
                 assert "no evidence" in sentence, (name, sentence)
+
+
+def test_a_lone_failing_tensor_whose_name_places_nothing_is_the_suspect() -> None:
+    # Two independent tensors (a ReLU's input w and a max-pool's v): no order, no delta to argue.
+    assert suspect_layer([_result("w", FAIL), _result("v", PASS)]) == (
+        "w",
+        "Layer 'w' is the suspect: w fails, and nothing else does.",
+    )

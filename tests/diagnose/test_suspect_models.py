@@ -238,10 +238,10 @@ def test_the_same_mistake_in_every_layers_dw_is_called_one_mistake(bug: str, how
     # 2, b2 passes ..." (b2 passing says the output delta is right).
     assert report.suspect_message == (
         "Layer 2 is the suspect: W2 fails, and it is the layer nearest the output. Within layer 2, "
-        "b2 passes, which points at the formula for W2 rather than at the layer's delta. In layer "
-        "1, W1 fails too, but b1 beside it passes, so the error signal reaching layer 1 is right "
-        f"and cannot explain it; W1 fails the same way as W2 ({how}), so that is probably the same "
-        "mistake, made in code the layers share (a loop or a helper)."
+        "b2 passes, which points at the formula for W2 rather than at the layer's delta. W1 fails "
+        f"the same way ({how}) although b1 beside it passes (the error signal reaching layer 1 is "
+        "right), so that is probably the same mistake, made in code the layers share (a loop or a "
+        "helper)."
     )
 
 
