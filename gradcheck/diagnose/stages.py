@@ -58,9 +58,18 @@ def numeric_to_noise(numeric: np.ndarray, bound: np.ndarray) -> float:
 
 
 def is_evidence(r: TensorResult) -> bool:
-    """A passing tensor whose gradient stands clear of the noise (unknown counts as evidence)."""
+    """A passing tensor whose gradient stands clear of the noise (unknown counts as evidence),
+    and that was compared somewhere off a kink."""
+    if r.status == FAIL or (r.checked and r.kinks >= r.checked and not r.directions):
+        return False
     ratio = r.details.get("numeric_to_noise")
-    return r.status != FAIL and (ratio is None or ratio >= EVIDENCE_RATIO)
+    return ratio is None or ratio >= EVIDENCE_RATIO
+
+
+def is_blank(r: TensorResult) -> bool:
+    """A passing tensor whose true gradient is about zero: it passes whatever its delta is."""
+    ratio = r.details.get("numeric_to_noise")
+    return r.status != FAIL and ratio is not None and ratio < EVIDENCE_RATIO
 
 
 @dataclass
@@ -85,7 +94,7 @@ class Stage:
     @property
     def blank(self) -> list[str]:
         """The passes that show nothing: the true gradient is about zero."""
-        return [r.name for r in self.results if r.status != FAIL and not is_evidence(r)]
+        return [r.name for r in self.results if is_blank(r)]
 
     @property
     def fails(self) -> bool:

@@ -279,3 +279,14 @@ def test_a_lone_failing_tensor_whose_name_places_nothing_is_the_suspect() -> Non
         "w",
         "Layer 'w' is the suspect: w fails, and nothing else does.",
     )
+
+
+def test_a_tensor_checked_only_on_kinks_is_no_evidence() -> None:
+    # Every checked coordinate of b2 sat on a ReLU corner: nothing was compared off it.
+    on_kinks = TensorResult("b2", (2, 1), "float64", PASS, None, None, 2, 2)
+    results = [_result("W1", PASS), _result("b1", PASS), _result("W2", FAIL), on_kinks]
+    layer, message = suspect_layer(results)
+    assert layer == "2"
+    assert message is not None
+    assert "Within layer 2" not in message
+    assert "the mistake is in the formula for W2 itself" in message  # layer 1 below says so
