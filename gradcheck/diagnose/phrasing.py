@@ -37,3 +37,10 @@ def _fmt(x: float) -> str:
 
 def _index_text(index: Sequence[int]) -> str:
     return "[" + ", ".join(str(int(i)) for i in index) + "]"
+
+
+def _formula(names: Sequence[str], itself: bool = False) -> str:
+    """'the formula for W2 (itself)', 'the formulas for W2 and b2 (themselves)'."""
+    if len(names) == 1:
+        return f"the formula for {names[0]}" + (" itself" if itself else "")
+    return f"the formulas for {_and(names)}" + (" themselves" if itself else "")

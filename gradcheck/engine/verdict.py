@@ -11,6 +11,7 @@ import numpy as np
 
 from gradcheck.diagnose.grid import error_grid, grid_blocks
 from gradcheck.diagnose.patterns import classify
+from gradcheck.diagnose.stages import numeric_to_noise
 from gradcheck.engine.coords import Coords
 from gradcheck.engine.state import CheckState
 from gradcheck.engine.tolerances import (
@@ -54,6 +55,8 @@ def tensor_result(
     )
     details: dict[str, Any] = {"precision": state.precision, "key": key}
     details.update(c.notes)
+    if a.size:  # how far the true gradient stands above the noise: is a pass evidence? (suspect)
+        details["numeric_to_noise"] = numeric_to_noise(n, b)
     if c.confirmed.any():
         details["confirmed_wrong"] = int(c.confirmed.sum())
     if c.unresolved.any():

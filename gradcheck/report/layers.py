@@ -2,7 +2,7 @@
 output.
 
 The renderers order their tables with this, and the diagnose room groups results into layers with it
-(:mod:`gradcheck.diagnose.suspect`), so both read a name the same way. Standard library only.
+(:mod:`gradcheck.diagnose.stages`), so both read a name the same way. Standard library only.
 """
 
 from __future__ import annotations
