@@ -35,6 +35,7 @@ from gradcheck.engine.central import measure
 from gradcheck.engine.confirm import confirm
 from gradcheck.engine.coords import merge
 from gradcheck.engine.directional import directional
+from gradcheck.engine.float64 import second_opinion_in_float64
 from gradcheck.engine.gradients import Unusable, analytic_gradient
 from gradcheck.engine.noise import estimate_noise
 from gradcheck.engine.nonfinite import perturbed_nonfinite
@@ -136,6 +137,7 @@ def check_tensor(
             more = measure(state, arr, name, extra, analytic_full, steps_full.reshape(-1)[extra])
             confirm(state, arr, name, more)
             coords = merge(coords, more)
+    second_opinion_in_float64(state, name, arr, coords)
     state.checked_total += coords.flat.size
     state.directions_total += len(rels)
     keep_measured(state, name, coords)
@@ -166,8 +168,8 @@ def report(
     """The report of what was done; without a plan, of a check stopped before any perturbation."""
     stats = Stats(
         mode=plan.mode if plan is not None else "none",
-        loss_evaluations=state.calls.losses,
-        grad_evaluations=state.calls.grads,
+        loss_evaluations=state.calls.losses + state.float64_losses,
+        grad_evaluations=state.calls.grads + state.float64_gradient_calls,
         seconds=time.perf_counter() - start,
         requested_mode=state.options.mode,
         coordinates_checked=state.checked_total,

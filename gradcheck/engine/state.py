@@ -40,6 +40,12 @@ class CheckState:
         self.measured: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         self.checked_total = 0
         self.directions_total = 0
+        # The float64 copy of the model for second opinions on float32 (engine.float64), if built.
+        self.float64_model: Model | None = None
+        self.float64_losses = 0
+        self.float64_grads: dict[str, Any] | None = None
+        self.float64_f0: float | None = None
+        self.float64_gradient_calls = 0
 
     def evaluate(self) -> float:
         return self.calls.loss()

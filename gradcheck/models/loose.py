@@ -10,7 +10,7 @@ from typing import Any
 
 from gradcheck.errors import GradcheckError
 from gradcheck.models.data import batch_extra, owned_arrays
-from gradcheck.models.model import Model, require_callable
+from gradcheck.models.model import Model, cast_copy, require_callable
 from gradcheck.models.model import type_name as _type_name
 from gradcheck.models.source import source_of, underlying_function
 from gradcheck.models.views import live_view, stringify_keys
@@ -55,4 +55,7 @@ def make_loose(loss: object, grads: object, params: object, X: object, Y: object
         trace_targets=(loss_fn, grads_fn),
         owned_arrays=owned_arrays({"X": X, "Y": Y}),
         extra=batch_extra(X, Y),
+        recast=lambda dtype: make_loose(
+            loss_fn, grads_fn, cast_copy(params, dtype), cast_copy(X, dtype), cast_copy(Y, dtype)
+        ),
     )

@@ -46,6 +46,10 @@ class Model:
     owned_arrays
         further arrays the model owns (inputs, caches) that the harness must never leave changed;
         used by integrity checks.
+    recast
+        optional: the same model on *copies* of its parameters (and float inputs) cast to a dtype,
+        for a second opinion in float64 on what float32 cannot resolve. The user's arrays are never
+        touched. None where a form cannot rebuild itself on copies (an object holds its own).
     """
 
     params: Mapping[str, np.ndarray]
@@ -57,6 +61,16 @@ class Model:
     trace_targets: tuple[Callable[..., Any], ...] = ()
     owned_arrays: Callable[[], Mapping[str, np.ndarray]] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    recast: Callable[[Any], Model] | None = None
+
+
+def cast_copy(value: Any, dtype: Any) -> Any:
+    """A float array as a copy in ``dtype``, a mapping of them likewise (same keys); else as is."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value.astype(dtype)
+    if isinstance(value, Mapping):
+        return {k: cast_copy(v, dtype) for k, v in value.items()}
+    return value
 
 
 def gradient_key_candidates(name: str) -> list[str]:

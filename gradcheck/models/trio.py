@@ -13,7 +13,7 @@ from gradcheck.errors import GradcheckError
 from gradcheck.models.binding import Binder, Forwarded, sort_forward_result
 from gradcheck.models.data import DATA_NAMES, batch_extra, owned_arrays
 from gradcheck.models.integrity import Fingerprint
-from gradcheck.models.model import Model, require_callable
+from gradcheck.models.model import Model, cast_copy, require_callable
 from gradcheck.models.model import type_name as _type_name
 from gradcheck.models.source import (
     describe,
@@ -139,4 +139,13 @@ def make_trio(
             "loss_label": f"{forward_label} or {display_name(cost_fn)}()",
             "grads_label": f"{forward_label} or {display_name(back_fn)}()",
         },
+        recast=lambda dtype: make_trio(
+            fwd_fn,
+            cost_fn,
+            back_fn,
+            cast_copy(params, dtype),
+            cast_copy(X, dtype),
+            cast_copy(Y, dtype),
+            {k: cast_copy(v, dtype) for k, v in inputs.items()},
+        ),
     )

@@ -65,6 +65,14 @@ def summary_text(report: Report) -> str:
             "clip at its bound) and pass: the analytic value lies between the left and right "
             "derivatives there (a valid subgradient), or agrees a few steps off the corner."
         )
+    settled = [t for t in tensors if t.details.get("float64")]
+    if settled:
+        count = sum(int(t.details["float64"]) for t in settled)
+        parts.append(
+            f"{count} float32 coordinate(s) ({', '.join(t.name for t in settled)}) that float32 "
+            "could not settle were re-checked on a float64 copy of the model (your arrays "
+            "untouched)."
+        )
     unresolved = [t for t in tensors if t.details.get("unresolved")]
     if unresolved:
         count = sum(int(t.details["unresolved"]) for t in unresolved)
@@ -73,6 +81,11 @@ def summary_text(report: Report) -> str:
             f"{count} coordinate(s) ({', '.join(t.name for t in unresolved)}) cannot be told "
             "apart at this precision: their finite-difference estimate wanders with the step by "
             "as much as its gap to the analytic value, so they are left out of the verdict"
-            + (" (a float64 copy of the model would settle them)." if low else ".")
+            + (
+                " (this form of model cannot be copied to float64: check it in float64 to settle "
+                "them)."
+                if low
+                else "."
+            )
         )
     return " ".join(parts)
