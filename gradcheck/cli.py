@@ -93,6 +93,14 @@ def model_selection(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--backward", metavar="NAME", help="Name of the backward function (trio form)."
             ),
+            click.option(
+                "--set",
+                "settings",
+                multiple=True,
+                metavar="NAME=VALUE",
+                help="Bind argument NAME of your functions to VALUE: a Python literal (0.7, "
+                "'relu', [5, 4, 1]) or a module-level name of FILE (X=train_x). Repeatable.",
+            ),
         ]
     ):
         fn = option(fn)
@@ -103,6 +111,19 @@ def model_selection(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.version_option(__version__, prog_name="gradcheck")
 def main() -> None:
     """Find the wrong derivative in hand-written NumPy backprop."""
+
+
+def _load(file: str, object_name: str | None, *trio_and_settings: Any) -> Any:
+    """``load_model`` with the model-selection flags, in their order."""
+    forward, cost, backward, settings = trio_and_settings
+    return load_model(
+        file,
+        object_name=object_name,
+        forward=forward,
+        cost=cost,
+        backward=backward,
+        settings=settings,
+    )
 
 
 @main.command("check")
@@ -154,6 +175,7 @@ def check_command(
     forward: str | None,
     cost: str | None,
     backward: str | None,
+    settings: tuple[str, ...],
 ) -> None:
     """Check the analytic gradients of the model in FILE against finite differences."""
     stage = "reading the options"
@@ -162,9 +184,7 @@ def check_command(
             mode=mode, sample=sample, seed=seed, eps=eps, only=only, directions=directions
         )
         stage = f"importing {file}"
-        model = load_model(
-            file, object_name=object_name, forward=forward, cost=cost, backward=backward
-        )
+        model = _load(file, object_name, forward, cost, backward, settings)
         stage = "the check ran it"
         # Whatever the user's code prints while it runs goes to stderr: stdout carries the report
         # alone (with --json, exactly one JSON document).
@@ -270,6 +290,7 @@ def watch_command(
     forward: str | None,
     cost: str | None,
     backward: str | None,
+    settings: tuple[str, ...],
 ) -> None:
     """Train the model in FILE for N steps, watching every step for NaN/Inf and for bad health."""
 
@@ -289,6 +310,7 @@ def watch_command(
                 forward=forward,
                 cost=cost,
                 backward=backward,
+                settings=settings,
                 use_train_step=not plain,
                 options=options,
                 check=not no_check,

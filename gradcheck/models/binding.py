@@ -7,6 +7,7 @@ parameters, an object's attributes), planned once from the signature and read li
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,10 +16,10 @@ from typing import Any
 from gradcheck.errors import GradcheckError
 from gradcheck.models.source import describe
 
-PARAMS_NAMES = ("params", "parameters")
+PARAMS_NAMES = ("params", "parameters", "params_values")
 X_NAMES = ("X", "x", "inputs")
 Y_NAMES = ("Y", "y", "labels", "targets")
-CACHE_NAMES = ("cache", "caches")
+CACHE_NAMES = ("cache", "caches", "memory")
 # ``Y_hat``/``Yhat`` go beyond INTERFACE.md: seed 001 names its cost argument ``Y_hat``.
 OUTPUT_NAMES = ("AL", "output", "out", "y_hat", "yhat", "Y_hat", "Yhat", "A", "probs", "scores")
 
@@ -64,8 +65,9 @@ def sort_forward_result(result: Any, names: tuple[str | None, ...] | None) -> Fo
 
 
 # One bound argument: (argument name, how it is passed, where the value comes from, key).
-# Sources: "input", "params", "X", "Y", "named", "cache", "output", "param", "cache_key", and
-# "default" (the key is then the default value itself).
+# Sources: "input", "params", "X", "Y", "named", "cache", "output", "param", "cache_key", "attr",
+# "global" (a module-level value of the user's file, read live), and "default" (the key is then the
+# default value itself).
 Slot = tuple[str, str, str, Any]
 
 
@@ -76,9 +78,13 @@ class Binder:
     (``lambd=0.7``); ``params``/``parameters``; ``X``/``x``/``inputs`` and ``Y``/``y``/``labels``/
     ``targets``; a value forward returned under the name ``n`` (its return statement, a returned
     dict's key); ``cache``/``caches``; the output aliases; a parameter called ``n``; a key of the cache
-    dict; (for a stateful object) an attribute of the object called ``n``, read live; the argument's
-    own default. Names forward returned come before the aliases so that ``return Z, A, cache`` binds
-    ``A`` to ``A``, not to the last element.
+    dict; (for a stateful object) an attribute of the object called ``n``, read live; a module-level
+    value of the user's file called ``n`` (``lambd``, ``keep_prob``, ``nn_architecture``), read live;
+    the one name on offer that differs from ``n`` only in case (``a3`` for forward's ``A3``); the
+    argument's own default, or the default a sibling function gives the same name
+    (``backward_propagation_with_dropout(..., keep_prob)`` takes forward's ``keep_prob=0.5``). Names
+    forward returned come before the aliases so that ``return Z, A, cache`` binds ``A`` to ``A``,
+    not to the last element.
     """
 
     def __init__(
@@ -89,12 +95,16 @@ class Binder:
         Y: object,
         inputs: Mapping[str, object],
         obj: object = None,
+        module: Mapping[str, Any] | None = None,
+        defaults: Mapping[str, Any] | None = None,
     ) -> None:
         self.params = params  # the user's own mapping, read live on every call
         self.param_keys = names  # report name -> key in the user's mapping
         self.X, self.Y = X, Y
         self.inputs = inputs
         self.obj = obj  # a stateful object whose attributes are on offer
+        self.module = module if module is not None else {}  # the user's module namespace
+        self.defaults = defaults if defaults is not None else {}  # sibling functions' defaults
 
     def _attributes(self) -> list[str]:
         if self.obj is None:
@@ -142,7 +152,16 @@ class Binder:
             alias = self._object_alias(arg)
             if alias is not None:
                 return ("attr", alias)
+        if arg in self.module and is_module_value(self.module[arg]):
+            return ("global", arg)
         return None
+
+    def folded(self, arg: str, fwd: Forwarded | None) -> tuple[str, str] | None:
+        """The source of the one name on offer equal to ``arg`` but for case (``a3`` -> ``A3``)."""
+        matches = [n for n in self.on_offer(fwd) if n.lower() == arg.lower() and n != arg]
+        if len(matches) != 1:
+            return None
+        return self.source(matches[0], fwd)
 
     def on_offer(self, fwd: Forwarded | None) -> list[str]:
         offer: list[str] = list(self.inputs)
@@ -181,23 +200,36 @@ class Binder:
                 continue
             how = "positional" if p.kind is p.POSITIONAL_ONLY else "keyword"
             found = self.source(p.name, fwd)
+            if found is None and p.default is p.empty:
+                found = self.folded(p.name, fwd)
+            if found is None and p.default is p.empty and p.name in self.defaults:
+                found = ("default", self.defaults[p.name])
             if found is None:
                 if p.default is not p.empty:
                     # A skipped positional-only argument must still be passed if a later one is.
                     if how == "positional":
                         pending_defaults.append((p.name, how, "default", p.default))
                     continue
-                offer = ", ".join(self.on_offer(fwd))
-                raise GradcheckError(
-                    f"cannot bind argument {p.name!r} of {describe(role, fn)}: nothing on offer "
-                    f"is called {p.name!r}. Names on offer: {offer}. Pass it as a keyword "
-                    f"({p.name}=...) or rename the argument."
-                )
+                raise GradcheckError(self._unbound(p.name, role, fn, fwd))
             if how == "positional":
                 slots.extend(pending_defaults)
                 pending_defaults = []
             slots.append((p.name, how, found[0], found[1]))
         return slots
+
+    def _unbound(self, arg: str, role: str, fn: Callable[..., Any], fwd: Forwarded | None) -> str:
+        """The error for an argument nothing binds, with advice that works when followed: a
+        forward result must come from forward (a fixed keyword would freeze it, and a correct model
+        would FAIL); a fixed value (a hyperparameter) may be passed."""
+        offer = self.on_offer(fwd)
+        close = difflib.get_close_matches(arg, offer, n=1, cutoff=0.75)
+        hint = f"Did you mean {close[0]!r}? Rename the argument to it. " if close else ""
+        return (
+            f"cannot bind argument {arg!r} of {describe(role, fn)}: nothing on offer is called "
+            f"{arg!r}. Names on offer: {', '.join(offer)}. {hint}If forward computes it, return "
+            f"it from forward under that name; if it is a fixed value (a hyperparameter), give it: "
+            f"a module-level {arg} = ..., --set {arg}=VALUE, or gradcheck.check(..., {arg}=...)."
+        )
 
     def call(self, fn: Callable[..., Any], slots: Sequence[Slot], fwd: Forwarded | None) -> Any:
         args: list[Any] = []
@@ -226,6 +258,8 @@ class Binder:
             return self.params[self.param_keys[key]]
         if src == "default":
             return key
+        if src == "global":
+            return self.module[key]
         assert fwd is not None  # the plan only names forward's results when there were some
         if src == "named":
             if key not in fwd.named:
@@ -239,3 +273,24 @@ class Binder:
         if src == "output":
             return fwd.output
         return fwd.cache_keys[key]
+
+
+def is_module_value(value: object) -> bool:
+    """A module-level value an argument may be bound to: data or a hyperparameter, not a function,
+    class or imported module."""
+    return not (inspect.isroutine(value) or inspect.isclass(value) or inspect.ismodule(value))
+
+
+def shared_defaults(*fns: Callable[..., Any]) -> dict[str, Any]:
+    """Defaults the given functions give their arguments, by name (the first function that gives
+    one wins): what a sibling without a default for the same name is called with."""
+    found: dict[str, Any] = {}
+    for fn in fns:
+        try:
+            params = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):
+            continue
+        for p in params:
+            if p.default is not p.empty:
+                found.setdefault(p.name, p.default)
+    return found

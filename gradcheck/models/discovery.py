@@ -32,13 +32,15 @@ import inspect
 import os
 import sys
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gradcheck.errors import GradcheckError
+from gradcheck.models.families import build_trio, find_family
 from gradcheck.models.importer import import_file
 from gradcheck.models.make import from_object, make_model
 from gradcheck.models.model import Model
+from gradcheck.models.settings import parse_settings, resolve_settings
 
 __all__ = ["find_model", "load_model"]
 
@@ -67,7 +69,7 @@ def _data(namespace: Mapping[str, Any]) -> dict[str, Any]:
     return found
 
 
-def _from_gradcheck_model(value: Any, path: str) -> Model:
+def _from_gradcheck_model(value: Any, path: str, inputs: Mapping[str, object]) -> Model:
     if inspect.isfunction(value) or inspect.ismethod(value) or inspect.isclass(value):
         try:
             inspect.signature(value).bind()
@@ -81,9 +83,14 @@ def _from_gradcheck_model(value: Any, path: str) -> Model:
             pass  # no signature to read (a builtin): just call it
         value = value()
     if isinstance(value, Model):
+        if inputs:
+            raise GradcheckError(
+                f"{path}: gradcheck_model is a ready Model, which --set cannot change; set "
+                f"{', '.join(inputs)} where the model is built"
+            )
         return value
     if isinstance(value, Mapping):
-        kwargs = dict(value)
+        kwargs = {**value, **inputs}
         if not all(isinstance(k, str) for k in kwargs):
             raise GradcheckError(
                 f"{path}: gradcheck_model is a dict whose keys are not all strings"
@@ -92,43 +99,49 @@ def _from_gradcheck_model(value: Any, path: str) -> Model:
             obj = kwargs.pop("object")
             return from_object(obj, **kwargs)
         return make_model(**kwargs)
-    return from_object(value)
+    given: dict[str, Any] = dict(inputs)
+    return from_object(value, **given)
 
 
 def _trio(
-    namespace: Mapping[str, Any], names: tuple[str, str, str], path: str, required: bool
+    namespace: Mapping[str, Any],
+    names: tuple[str, str, str],
+    shown: str,
+    required: bool,
+    inputs: Mapping[str, object],
+    cost_given: bool = True,
 ) -> Model | None:
-    found = {role: namespace.get(name) for role, name in zip(TRIO_DEFAULTS, names)}
-    missing = [name for name in names if not callable(namespace.get(name))]
+    """The trio under ``names``. Without ``cost_given`` (the flags named forward and backward
+    only) a file with no ``cost`` function means forward returns the cost."""
+    wanted = [n for i, n in enumerate(names) if i != 1 or cost_given or callable(namespace.get(n))]
+    missing = [name for name in wanted if not callable(namespace.get(name))]
     if missing:
         if required:
             raise GradcheckError(
-                f"{path} defines no function {', '.join(missing)} (asked for the trio "
+                f"{shown} defines no function {', '.join(missing)} (asked for the trio "
                 f"--forward {names[0]} --cost {names[1]} --backward {names[2]})"
             )
         return None
-    params = _first(namespace, PARAMS_NAMES)
-    if params is None:
-        # All three functions are there, so the file means the trio: say what it lacks.
-        raise GradcheckError(
-            f"{path} defines {', '.join(names)} but no module-level params (or parameters): "
-            f"the mapping of name -> array they are checked at"
-        )
-    return make_model(
-        forward=found["forward"],
-        cost=found["cost"],
-        backward=found["backward"],
-        params=params[1],
-        **_data(namespace),
-    )
+    cost = namespace.get(names[1]) if names[1] in wanted else None
+    return build_trio(namespace, shown, namespace[names[0]], cost, namespace[names[2]], inputs)
 
 
-def _loose(namespace: Mapping[str, Any]) -> Model | None:
+def _loose(namespace: Mapping[str, Any], inputs: Mapping[str, object]) -> Model | None:
     params = _first(namespace, PARAMS_NAMES)
     if not (callable(namespace.get("loss")) and callable(namespace.get("grads")) and params):
         return None
-    return make_model(
-        loss=namespace["loss"], grads=namespace["grads"], params=params[1], **_data(namespace)
+    data = {**_data(namespace), **inputs}
+    return make_model(loss=namespace["loss"], grads=namespace["grads"], params=params[1], **data)
+
+
+def _found_by_form(
+    namespace: Mapping[str, Any], shown: str, inputs: Mapping[str, object]
+) -> Model | None:
+    """Steps 4 to 8 of the module docstring, first match wins."""
+    return (
+        _trio(namespace, TRIO_DEFAULTS, shown, False, inputs)
+        or find_family(namespace, shown, inputs)
+        or _loose(namespace, inputs)
     )
 
 
@@ -168,11 +181,20 @@ def load_model(
     forward: str | None = None,
     cost: str | None = None,
     backward: str | None = None,
+    settings: Sequence[str] = (),
 ) -> Model:
-    """Import ``path`` and return the model it defines (see the module docstring for the order)."""
+    """Import ``path`` and return the model it defines (see the module docstring for the order).
+    ``settings`` are ``--set NAME=VALUE`` items (:mod:`gradcheck.models.settings`)."""
+    parse_settings(settings)  # a malformed item is reported before the user's file runs
     module = import_file(path)
     return find_model(
-        module, str(path), object_name=object_name, forward=forward, cost=cost, backward=backward
+        module,
+        str(path),
+        object_name=object_name,
+        forward=forward,
+        cost=cost,
+        backward=backward,
+        settings=settings,
     )
 
 
@@ -184,10 +206,12 @@ def find_model(
     forward: str | None = None,
     cost: str | None = None,
     backward: str | None = None,
+    settings: Sequence[str] = (),
 ) -> Model:
     """The model an imported user module defines, first match wins (see the module docstring);
     ``shown`` is how error messages name the file."""
     namespace = vars(module)
+    inputs = resolve_settings(parse_settings(settings), namespace, shown)
     with contextlib.redirect_stdout(sys.stderr):
         if object_name is not None:
             if object_name not in namespace:
@@ -198,17 +222,15 @@ def find_model(
             chosen = namespace[object_name]
             if isinstance(chosen, Model):
                 return chosen
-            return from_object(chosen, forward=forward, cost=cost, backward=backward)
+            return from_object(chosen, forward=forward, cost=cost, backward=backward, **inputs)
         if forward is not None or cost is not None or backward is not None:
             names = (forward or "forward", cost or "cost", backward or "backward")
-            model = _trio(namespace, names, shown, required=True)
+            model = _trio(namespace, names, shown, True, inputs, cost_given=cost is not None)
             if model is not None:  # required=True raises rather than return None
                 return model
         if "gradcheck_model" in namespace:
-            return _from_gradcheck_model(namespace["gradcheck_model"], shown)
-        model = _trio(namespace, TRIO_DEFAULTS, shown, required=False)
-        if model is None:
-            model = _loose(namespace)
+            return _from_gradcheck_model(namespace["gradcheck_model"], shown, inputs)
+        model = _found_by_form(namespace, shown, inputs)
         if model is not None:
             return model
     raise GradcheckError(

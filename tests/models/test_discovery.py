@@ -174,7 +174,8 @@ def test_the_default_trio_without_params_says_what_it_lacks(tmp_path: Path) -> N
     with pytest.raises(GradcheckError) as err:
         load_model(path)
     assert str(err.value) == (
-        f"{path} defines forward, cost, backward but no module-level params (or parameters): "
+        f"{path} defines forward, cost, backward but no module-level params (or parameters, "
+        "params_values): "
         "the mapping of name -> array they are checked at"
     )
 

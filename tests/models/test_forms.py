@@ -1,0 +1,138 @@
+"""Course and tutorial forms, found with no flags and no glue: a correct version of each passes,
+and a planted bug fails on exactly the tensors it breaks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import gradcheck
+from gradcheck.errors import GradcheckError
+from gradcheck.models.discovery import load_model
+from tests.models import forms
+from tests.models.user_files import write
+
+DONE = [
+    "course_2layer",
+    "course_2layer_lower",
+    "l_model",
+    "gradcheck_n",
+    "regularization",
+    "dropout",
+    "full_forward",
+]
+
+
+def _check(path: Path, **kw: object) -> gradcheck.Report:
+    return gradcheck.check(load_model(path, **kw))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", DONE)
+def test_the_correct_form_passes_with_no_flags(tmp_path: Path, name: str) -> None:
+    report = _check(write(tmp_path, forms.FORMS[name]))
+    assert report.ok, [(t.name, t.status) for t in report.tensors]
+    assert not [w for w in report.warnings if w.kind != "dead_relu"]
+
+
+@pytest.mark.parametrize("name", DONE)
+def test_the_planted_bug_fails_on_the_tensors_it_breaks(tmp_path: Path, name: str) -> None:
+    old, new, wrong = forms.BUGS[name]
+    assert old in forms.FORMS[name]
+    report = _check(write(tmp_path, forms.FORMS[name].replace(old, new)))
+    assert not report.ok
+    assert {t.name for t in report.failed} == wrong
+
+
+def test_a_lower_case_cost_argument_binds_to_forwards_output(tmp_path: Path) -> None:
+    model = load_model(write(tmp_path, forms.COURSE_2LAYER_LOWER))
+    assert gradcheck.check(model).ok
+
+
+def test_a_hyperparameter_comes_from_set_when_the_file_has_no_global(tmp_path: Path) -> None:
+    text = forms.REGULARIZATION.replace("\nlambd = 0.7\n", "\n")
+    path = write(tmp_path, text)
+    with pytest.raises(GradcheckError) as err:
+        load_model(path)
+    message = str(err.value)
+    assert "cannot bind argument 'lambd' of the cost function" in message
+    assert "--set lambd=VALUE" in message
+    # The advice works when followed, both ways it is given.
+    assert _check(path, settings=["lambd=0.7"]).ok
+    assert _check(write(tmp_path, "lambd = 0.7\n" + text, "with_global.py")).ok
+    # ... and the value is the one set: without the L2 term in backward, lambd=0 passes too.
+    old, new, _ = forms.BUGS["regularization"]
+    buggy = write(tmp_path, text.replace(old, new), "buggy.py")
+    assert not _check(buggy, settings=["lambd=0.7"]).ok
+    assert {t.name for t in _check(buggy, settings=["lambd=0.0"]).failed} == set()
+
+
+def test_advice_to_return_a_forward_value_works_when_followed(tmp_path: Path) -> None:
+    text = forms.COURSE_2LAYER.replace("def compute_cost(A2, Y):", "def compute_cost(A_out, Y):")
+    text = text.replace(
+        "logprobs = np.multiply(np.log(A2)", "A2 = A_out\n    logprobs = np.multiply(np.log(A2)"
+    )
+    with pytest.raises(GradcheckError, match="If forward computes it, return it from forward"):
+        load_model(write(tmp_path, text))
+    followed = text.replace("return A2, cache", "A_out = A2\n    return A_out, cache")
+    followed = followed.replace(
+        'A1, A2 = cache["A1"], cache["A2"]', 'A1, A2 = cache["A1"], cache["A2"]'
+    )
+    assert _check(write(tmp_path, followed, "followed.py")).ok
+
+
+def test_the_dropout_family_takes_keep_prob_from_forwards_default(tmp_path: Path) -> None:
+    model = load_model(write(tmp_path, forms.DROPOUT))
+    assert gradcheck.check(model).ok
+    # A module-level keep_prob wins over the default, in forward and backward alike.
+    assert _check(write(tmp_path, "keep_prob = 0.8\n" + forms.DROPOUT, "kp.py")).ok
+
+
+def test_data_under_a_name_only_set_can_give(tmp_path: Path) -> None:
+    text = forms.L_MODEL.replace("train_x", "my_inputs")
+    path = write(tmp_path, text)
+    with pytest.raises(GradcheckError, match="cannot bind argument 'X'"):
+        load_model(path)
+    assert _check(path, settings=["X=my_inputs"]).ok
+
+
+def test_several_families_are_listed_with_the_flags_that_choose(tmp_path: Path) -> None:
+    text = (
+        forms.REGULARIZATION + forms.DROPOUT.split("def relu(x):\n    return np.maximum(0, x)\n")[1]
+    )
+    path = write(tmp_path, text)
+    with pytest.raises(GradcheckError) as err:
+        load_model(path)
+    message = str(err.value)
+    assert "defines 2 families" in message
+    assert (
+        "--forward forward_propagation --cost compute_cost_with_regularization "
+        "--backward backward_propagation_with_regularization" in message
+    )
+    assert (
+        "--forward forward_propagation_with_dropout --cost compute_cost "
+        "--backward backward_propagation_with_dropout" in message
+    )
+    chosen = {
+        "forward": "forward_propagation_with_dropout",
+        "cost": "compute_cost",
+        "backward": "backward_propagation_with_dropout",
+    }
+    assert _check(path, **chosen).ok
+
+
+def test_forward_returning_the_cost_without_a_cost_function_via_flags(tmp_path: Path) -> None:
+    text = forms.GRADCHECK_N.replace("_n(", "_x(")
+    path = write(tmp_path, text)
+    kw = {"forward": "forward_propagation_x", "backward": "backward_propagation_x"}
+    assert _check(path, **kw).ok
+
+
+def test_set_rejects_code_and_unknown_names(tmp_path: Path) -> None:
+    path = write(tmp_path, forms.REGULARIZATION)
+    with pytest.raises(GradcheckError, match="neither a Python literal"):
+        load_model(path, settings=["lambd=__import__('os').getcwd()"])
+    with pytest.raises(GradcheckError, match="defines no lamda"):
+        load_model(path, settings=["lambd=lamda"])
+    with pytest.raises(GradcheckError, match="expected NAME=VALUE"):
+        load_model(path, settings=["lambd"])
