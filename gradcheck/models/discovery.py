@@ -40,6 +40,13 @@ from gradcheck.models.families import build_trio, find_family
 from gradcheck.models.importer import import_file
 from gradcheck.models.make import from_object, make_model
 from gradcheck.models.model import Model
+from gradcheck.models.returns_grads import (
+    find_loss_method,
+    find_returning_function,
+    is_loss_object,
+    loss_method_model,
+    returning_function_model,
+)
 from gradcheck.models.settings import parse_settings, resolve_settings
 
 __all__ = ["find_model", "load_model"]
@@ -142,6 +149,8 @@ def _found_by_form(
         _trio(namespace, TRIO_DEFAULTS, shown, False, inputs)
         or find_family(namespace, shown, inputs)
         or _loose(namespace, inputs)
+        or find_returning_function(namespace, shown, inputs)
+        or find_loss_method(namespace, shown, inputs)
     )
 
 
@@ -222,6 +231,10 @@ def find_model(
             chosen = namespace[object_name]
             if isinstance(chosen, Model):
                 return chosen
+            if inspect.isfunction(chosen):
+                return returning_function_model(chosen, namespace, inputs)
+            if forward is None and cost is None and backward is None and is_loss_object(chosen):
+                return loss_method_model(object_name, chosen, namespace, inputs)
             return from_object(chosen, forward=forward, cost=cost, backward=backward, **inputs)
         if forward is not None or cost is not None or backward is not None:
             names = (forward or "forward", cost or "cost", backward or "backward")

@@ -444,7 +444,7 @@ class TwoLayerNet(object):
 
 np.random.seed(0)
 net = TwoLayerNet(4, 10, 3, std=1e-1)
-X = 10 * np.random.randn(5, 4)
+X = np.random.randn(5, 4)
 y = np.array([0, 1, 2, 2, 1])
 reg = 0.05
 """

@@ -21,6 +21,10 @@ DONE = [
     "regularization",
     "dropout",
     "full_forward",
+    "two_layer_net",
+    "softmax",
+    "svm",
+    "min_char_rnn",
 ]
 
 
@@ -136,3 +140,34 @@ def test_set_rejects_code_and_unknown_names(tmp_path: Path) -> None:
         load_model(path, settings=["lambd=lamda"])
     with pytest.raises(GradcheckError, match="expected NAME=VALUE"):
         load_model(path, settings=["lambd"])
+
+
+def test_the_loss_function_is_called_with_the_data_aliases_it_binds(tmp_path: Path) -> None:
+    report = _check(write(tmp_path, forms.SOFTMAX))
+    assert "softmax_loss_vectorized is called with W=W, X=X_dev, y=y_dev, reg=reg" in report.notes
+
+
+def test_two_loss_functions_are_listed_and_object_chooses(tmp_path: Path) -> None:
+    naive = forms.SOFTMAX.replace("softmax_loss_vectorized", "softmax_loss_naive")
+    text = naive + forms.SOFTMAX.split("reg = 0.1\n", 1)[1]
+    path = write(tmp_path, text)
+    with pytest.raises(GradcheckError, match="softmax_loss_naive, softmax_loss_vectorized"):
+        load_model(path)
+    assert _check(path, object_name="softmax_loss_vectorized").ok
+
+
+def test_a_cs231n_net_without_labels_says_how_to_give_them(tmp_path: Path) -> None:
+    text = forms.TWO_LAYER_NET.replace("y = np.array([0, 1, 2, 2, 1])\n", "labels_ = [0, 1]\n")
+    with pytest.raises(GradcheckError) as err:
+        load_model(write(tmp_path, text))
+    assert "net.loss returned a ndarray, not (loss, grads)" in str(err.value)
+    assert "--set y=NAME" in str(err.value)
+    text = text.replace("labels_ = [0, 1]", "answers = np.array([0, 1, 2, 2, 1])")
+    assert _check(write(tmp_path, text, "answers.py"), settings=["y=answers"]).ok
+
+
+def test_a_cs231n_net_takes_reg_from_set(tmp_path: Path) -> None:
+    old, new, _ = forms.BUGS["two_layer_net"]
+    buggy = write(tmp_path, forms.TWO_LAYER_NET.replace(old, new))
+    assert {t.name for t in _check(buggy).failed} == {"W2"}
+    assert _check(buggy, settings=["reg=0.0"]).ok  # the bug is in the reg term only
