@@ -38,8 +38,10 @@ from typing import Any
 from gradcheck.errors import GradcheckError
 from gradcheck.models.families import build_trio, find_family
 from gradcheck.models.importer import import_file
+from gradcheck.models.layered import find_layered
 from gradcheck.models.make import from_object, make_model
 from gradcheck.models.model import Model
+from gradcheck.models.nielsen import find_list_net
 from gradcheck.models.returns_grads import (
     find_loss_method,
     find_returning_function,
@@ -151,6 +153,8 @@ def _found_by_form(
         or _loose(namespace, inputs)
         or find_returning_function(namespace, shown, inputs)
         or find_loss_method(namespace, shown, inputs)
+        or find_layered(namespace, shown, inputs)
+        or find_list_net(namespace, shown, inputs)
     )
 
 

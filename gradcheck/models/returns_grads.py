@@ -235,7 +235,7 @@ def loss_method_model(
         owned_arrays=owned_arrays(data),
         extra={
             **batch_extra(data.get("X"), data.get("Y")),
-            "object": type(obj),
+            "object": type(obj).__name__,
             "loss_label": f"{where}()",
             "grads_label": f"{where}()",
             "notes": (_called_with(where, slots, namespace),),

@@ -652,6 +652,16 @@ x = np.random.randn(3, 1)
 y = np.random.rand(2, 1)
 """
 
+# Nielsen's network after the three lines the error asks for.
+NIELSEN_WITH_COST = NIELSEN.replace(
+    "    def cost_derivative(self",
+    """    def cost(self, x, y):
+        a = self.feedforward(x)
+        return 0.5 * np.sum((a - y) ** 2)
+
+    def cost_derivative(self""",
+)
+
 FORMS = {
     "course_2layer": COURSE_2LAYER,
     "course_2layer_lower": COURSE_2LAYER_LOWER,
@@ -665,6 +675,7 @@ FORMS = {
     "svm": SVM,
     "min_char_rnn": MIN_CHAR_RNN,
     "layer_net": LAYER_NET,
+    "nielsen_with_cost": NIELSEN_WITH_COST,
 }
 
 # name -> (text replaced, replacement, tensors the bug makes wrong)
@@ -714,3 +725,9 @@ BUGS = {
         {"W1", "b1"},
     ),
 }
+BUGS["layer_net"] = (
+    "return grad * (1 - self.out ** 2)",
+    "return grad * (1 - self.out)",
+    {"net.layers[0].W", "net.layers[0].b"},
+)
+BUGS["nielsen_with_cost"] = ("nabla_b[-l] = delta", "nabla_b[-l] = delta * 2", {"net.biases[0]"})

@@ -25,6 +25,8 @@ DONE = [
     "softmax",
     "svm",
     "min_char_rnn",
+    "layer_net",
+    "nielsen_with_cost",
 ]
 
 
@@ -171,3 +173,33 @@ def test_a_cs231n_net_takes_reg_from_set(tmp_path: Path) -> None:
     buggy = write(tmp_path, forms.TWO_LAYER_NET.replace(old, new))
     assert {t.name for t in _check(buggy).failed} == {"W2"}
     assert _check(buggy, settings=["reg=0.0"]).ok  # the bug is in the reg term only
+
+
+def test_a_nielsen_network_without_a_cost_gets_the_lines_to_add(tmp_path: Path) -> None:
+    with pytest.raises(GradcheckError) as err:
+        load_model(write(tmp_path, forms.NIELSEN))
+    message = str(err.value)
+    assert "Network.backprop returns the gradients, but Network has no cost function" in message
+    assert "implied by its cost_derivative" in message
+    lines = message.split("\n")[1:]
+    assert lines == [
+        "    def cost(self, x, y):",
+        "        a = self.feedforward(x)",
+        "        return 0.5 * np.sum((a - y) ** 2)",
+    ]
+    # Followed: the lines added above cost_derivative make a model that checks, and passes.
+    followed = forms.NIELSEN.replace(
+        "    def cost_derivative(self", "\n".join(lines) + "\n\n    def cost_derivative(self"
+    )
+    assert followed == forms.NIELSEN_WITH_COST
+    assert _check(write(tmp_path, followed, "followed.py")).ok
+
+
+def test_layer_nets_name_parameters_as_the_code_reaches_them(tmp_path: Path) -> None:
+    model = load_model(write(tmp_path, forms.LAYER_NET))
+    assert list(model.params) == [
+        "net.layers[0].W",
+        "net.layers[0].b",
+        "net.layers[2].W",
+        "net.layers[2].b",
+    ]
