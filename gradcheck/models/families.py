@@ -19,6 +19,7 @@ lists them with the flags that choose one.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -137,7 +138,35 @@ def build_trio(
     )
     if cost is None:
         _require_scalar_loss(model, forward)
+    _require_repeatable_dropout(model, forward, namespace)
     return model
+
+
+def _require_repeatable_dropout(
+    model: Model, forward: object, namespace: Mapping[str, Any]
+) -> None:
+    """A forward with dropout (a ``keep_prob`` argument) must draw the same masks on every call,
+    or finite differences measure the masks' noise. The course seeds inside the function
+    (``np.random.seed(1)``), which is repeatable; a forward that does not is refused here, with
+    the two ways out."""
+    try:
+        takes = "keep_prob" in inspect.signature(forward).parameters  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return
+    if not takes:
+        return
+    with np.errstate(all="ignore"):
+        first, second = model.loss(), model.loss()
+    if np.array_equal(np.asarray(first), np.asarray(second)):
+        return
+    name = getattr(forward, "__name__", "forward")
+    raise GradcheckError(
+        f"{name} gives a different cost on every call at the same parameters ({float(first):.6g}, "
+        f"then {float(second):.6g}): its dropout masks are drawn anew each time, and finite "
+        f"differences would measure the masks, not the gradient. Seed inside it, as the course "
+        f"does (np.random.seed(1) as its first line), or check with dropout off: "
+        f"--set keep_prob=1.0"
+    )
 
 
 def _require_scalar_loss(model: Model, forward: object) -> None:

@@ -203,3 +203,20 @@ def test_layer_nets_name_parameters_as_the_code_reaches_them(tmp_path: Path) -> 
         "net.layers[2].W",
         "net.layers[2].b",
     ]
+
+
+def test_dropout_without_a_seed_is_refused_with_both_ways_out(tmp_path: Path) -> None:
+    text = forms.DROPOUT.replace("    np.random.seed(1)\n", "")
+    path = write(tmp_path, text)
+    with pytest.raises(GradcheckError) as err:
+        load_model(path)
+    message = str(err.value)
+    assert "forward_propagation_with_dropout gives a different cost on every call" in message
+    assert "np.random.seed(1) as its first line" in message
+    # Both ways out work when followed.
+    assert _check(path, settings=["keep_prob=1.0"]).ok
+    seeded = text.replace(
+        "def forward_propagation_with_dropout(X, parameters, keep_prob=0.5):\n",
+        "def forward_propagation_with_dropout(X, parameters, keep_prob=0.5):\n    np.random.seed(1)\n",
+    )
+    assert _check(write(tmp_path, seeded, "seeded.py")).ok
