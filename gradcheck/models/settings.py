@@ -43,6 +43,9 @@ def resolve_settings(
     """The values of parsed ``--set`` items: a literal, else the module-level variable so named."""
     values: dict[str, Any] = {}
     for name, raw in pairs:
+        if raw.lower() in ("inf", "+inf", "-inf", "nan"):
+            values[name] = float(raw)
+            continue
         try:
             values[name] = ast.literal_eval(raw)
             continue

@@ -731,3 +731,84 @@ BUGS["layer_net"] = (
     {"net.layers[0].W", "net.layers[0].b"},
 )
 BUGS["nielsen_with_cost"] = ("nabla_b[-l] = delta", "nabla_b[-l] = delta * 2", {"net.biases[0]"})
+
+FC_NET = """
+import numpy as np
+
+
+def affine_relu_forward(x, w, b):
+    a = x.dot(w) + b
+    out = np.maximum(0, a)
+    return out, (x, w, a)
+
+
+def affine_relu_backward(dout, cache):
+    x, w, a = cache
+    da = dout * (a > 0)
+    return da.dot(w.T), x.T.dot(da), da.sum(axis=0)
+
+
+class FullyConnectedNet(object):
+    def __init__(self, hidden_dims, input_dim=5, num_classes=3, reg=0.0, weight_scale=1e-1):
+        self.reg = reg
+        self.num_layers = 1 + len(hidden_dims)
+        self.params = {}
+        dims = [input_dim] + hidden_dims + [num_classes]
+        for i in range(self.num_layers):
+            self.params["W%d" % (i + 1)] = weight_scale * np.random.randn(dims[i], dims[i + 1])
+            self.params["b%d" % (i + 1)] = np.zeros(dims[i + 1])
+
+    def loss(self, X, y=None):
+        caches = []
+        out = X
+        for i in range(1, self.num_layers):
+            out, cache = affine_relu_forward(out, self.params["W%d" % i], self.params["b%d" % i])
+            caches.append(cache)
+        WL, bL = self.params["W%d" % self.num_layers], self.params["b%d" % self.num_layers]
+        scores = out.dot(WL) + bL
+        if y is None:
+            return scores
+        N = X.shape[0]
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        loss = -np.log(probs[np.arange(N), y]).sum() / N
+        grads = {}
+        dscores = probs.copy()
+        dscores[np.arange(N), y] -= 1
+        dscores /= N
+        grads["W%d" % self.num_layers] = out.T.dot(dscores)
+        grads["b%d" % self.num_layers] = dscores.sum(axis=0)
+        dout = dscores.dot(WL.T)
+        for i in reversed(range(1, self.num_layers)):
+            dout, dw, db = affine_relu_backward(dout, caches[i - 1])
+            grads["W%d" % i], grads["b%d" % i] = dw, db
+        for i in range(1, self.num_layers + 1):
+            W = self.params["W%d" % i]
+            loss += 0.5 * self.reg * np.sum(W * W)
+            grads["W%d" % i] += self.reg * W
+        return loss, grads
+
+
+np.random.seed(231)
+N, D, C = 6, 5, 3
+X = np.random.randn(N, D)
+y = np.random.randint(C, size=(N,))
+model = FullyConnectedNet([6, 4], input_dim=D, num_classes=C, reg=0.7)
+"""
+FORMS["fc_net"] = FC_NET
+BUGS["fc_net"] = ("da = dout * (a > 0)", "da = dout", {"W1", "b1", "W2", "b2"})
+
+# compute_cost taking the parameters too (the course's cost with an L2 term, written as one).
+COURSE_2LAYER_L2 = (
+    COURSE_2LAYER.replace(
+        "def compute_cost(A2, Y):\n    m = Y.shape[1]",
+        "def compute_cost(A2, Y, parameters):\n    m = Y.shape[1]",
+    )
+    .replace(
+        "    return float(-np.sum(logprobs) / m)",
+        '    return float(-np.sum(logprobs) / m + 0.05 * np.sum(parameters["W1"] ** 2))',
+    )
+    .replace("dW1 = np.dot(dZ1, X.T) / m", 'dW1 = np.dot(dZ1, X.T) / m + 0.1 * parameters["W1"]')
+)
+FORMS["course_2layer_l2"] = COURSE_2LAYER_L2
+BUGS["course_2layer_l2"] = ('+ 0.1 * parameters["W1"]', '+ 0.05 * parameters["W1"]', {"W1"})

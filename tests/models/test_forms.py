@@ -27,7 +27,13 @@ DONE = [
     "min_char_rnn",
     "layer_net",
     "nielsen_with_cost",
+    "fc_net",
+    "course_2layer_l2",
 ]
+
+
+def test_every_form_is_covered() -> None:
+    assert sorted(DONE) == sorted(forms.FORMS) == sorted(forms.BUGS)
 
 
 def _check(path: Path, **kw: object) -> gradcheck.Report:
