@@ -17,12 +17,22 @@ Discovery, first match wins (INTERFACE.md §3):
      :func:`gradcheck.models.make.from_object` (``dict(object=net, params="W")``);
    * any other object: adapted with ``from_object``.
 
-4. The trio under its default names ``forward``, ``cost``, ``backward``, with module-level
-   ``params`` (or ``parameters``), ``X`` (or ``x``) and ``Y`` (or ``y``).
-5. Loose functions ``loss`` and ``grads`` with module-level ``params`` (or ``parameters``);
+4. The trio under its default names ``forward``, ``cost``, ``backward``
+   (:func:`gradcheck.models.families.build_trio`).
+5. A course family, ``forward_propagation``/``compute_cost``/``backward_propagation`` and its
+   kin, with their suffixes (:mod:`gradcheck.models.families`); several is an error listing them.
+6. Loose functions ``loss`` and ``grads`` with module-level ``params`` (or ``parameters``);
    ``X``/``Y`` when the module has them (they tell the report the batch size).
+7. A function returning its loss and gradients, ``return loss, dW`` (``softmax_loss_vectorized``,
+   ``lossFun``), then an object with ``.params`` and ``loss() -> (loss, grads)``
+   (:mod:`gradcheck.models.returns_grads`).
+8. A net of layer objects (:mod:`gradcheck.models.layered`), then a network of list parameters
+   whose ``backprop`` returns lists (:mod:`gradcheck.models.nielsen`).
 
-When nothing matches, the error lists what the file defines and what was looked for.
+From step 4 on, data, parameters and hyperparameters are found under the names notebooks use
+(:mod:`gradcheck.models.namespace`, module-level values by name), and ``settings`` (``--set
+NAME=VALUE``, :mod:`gradcheck.models.settings`) bind arguments in every step. When nothing
+matches, the error lists what the file defines and what was looked for.
 """
 
 from __future__ import annotations
@@ -253,7 +263,11 @@ def find_model(
     raise GradcheckError(
         f"found no model in {shown}. Looked for, in order: gradcheck_model (a model object or a "
         f"function returning one); functions forward, cost, backward with params (or "
-        f"parameters), X (or x), Y (or y); functions loss, grads with params. The file defines "
-        f"{_inventory(module)}. Use --object NAME for a model object, --forward/--cost/--backward "
-        f"for functions with other names, or define gradcheck_model."
+        f"parameters), X (or x), Y (or y); a course family (forward_propagation, compute_cost, "
+        f"backward_propagation; L_model_forward, L_model_backward; full_forward_propagation, "
+        f"get_cost_value, full_backward_propagation); functions loss, grads with params; a "
+        f"function returning (loss, dW, ...) for module-level arrays; an object with .params and "
+        f"a loss method; a net of layer objects; a network whose backprop returns its gradients. "
+        f"The file defines {_inventory(module)}. Use --object NAME for a model object, "
+        f"--forward/--cost/--backward for functions with other names, or define gradcheck_model."
     )

@@ -12,7 +12,11 @@ from gradcheck.errors import GradcheckError
 from gradcheck.models.settings import parse_settings, resolve_settings
 
 literals = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner),
     max_leaves=6,
 )
