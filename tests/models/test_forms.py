@@ -226,3 +226,15 @@ def test_dropout_without_a_seed_is_refused_with_both_ways_out(tmp_path: Path) ->
         "def forward_propagation_with_dropout(X, parameters, keep_prob=0.5):\n    np.random.seed(1)\n",
     )
     assert _check(write(tmp_path, seeded, "seeded.py")).ok
+
+
+def test_a_family_the_file_defines_wins_over_one_it_imports(tmp_path: Path) -> None:
+    # The course's notebooks import the plain trio from reg_utils next to their own family.
+    write(tmp_path, forms.COURSE_2LAYER, "reg_utils.py")
+    imports = "import numpy as np\nfrom reg_utils import backward_propagation, compute_cost\n"
+    own = forms.REGULARIZATION.replace("import numpy as np\n", imports, 1)
+    assert _check(write(tmp_path, own)).ok
+    old, new, wrong = forms.BUGS["regularization"]
+    assert {
+        t.name for t in _check(write(tmp_path, own.replace(old, new), "bug.py")).failed
+    } == wrong
