@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from gradcheck.errors import GradcheckError
 from gradcheck.models.source import describe
 
@@ -79,7 +81,8 @@ class Binder:
     ``targets``; a value forward returned under the name ``n`` (its return statement, a returned
     dict's key); ``cache``/``caches``; the output aliases; a parameter called ``n``; a key of the cache
     dict; (for a stateful object) an attribute of the object called ``n``, read live; a module-level
-    value of the user's file called ``n`` (``lambd``, ``keep_prob``, ``nn_architecture``), read live;
+    value of the user's file called ``n`` (``lambd``, ``keep_prob``, ``nn_architecture``; no array
+    unless ``module_arrays``), read live;
     the one name on offer that differs from ``n`` only in case (``a3`` for forward's ``A3``); the
     argument's own default, or the default a sibling function gives the same name
     (``backward_propagation_with_dropout(..., keep_prob)`` takes forward's ``keep_prob=0.5``). Names
@@ -97,6 +100,7 @@ class Binder:
         obj: object = None,
         module: Mapping[str, Any] | None = None,
         defaults: Mapping[str, Any] | None = None,
+        module_arrays: bool = False,
     ) -> None:
         self.params = params  # the user's own mapping, read live on every call
         self.param_keys = names  # report name -> key in the user's mapping
@@ -105,6 +109,9 @@ class Binder:
         self.obj = obj  # a stateful object whose attributes are on offer
         self.module = module if module is not None else {}  # the user's module namespace
         self.defaults = defaults if defaults is not None else {}  # sibling functions' defaults
+        # Module-level arrays are on offer only to a loss with no forward (softmax_loss(W, ...)):
+        # next to a forward, a module-level A2 or cache is a stale result of a cell that ran it.
+        self.module_arrays = module_arrays
 
     def _attributes(self) -> list[str]:
         if self.obj is None:
@@ -152,7 +159,8 @@ class Binder:
             alias = self._object_alias(arg)
             if alias is not None:
                 return ("attr", alias)
-        if arg in self.module and is_module_value(self.module[arg]):
+        value = self.module.get(arg)
+        if is_module_value(value) and (self.module_arrays or not holds_array(value)):
             return ("global", arg)
         return None
 
@@ -277,8 +285,23 @@ class Binder:
 
 def is_module_value(value: object) -> bool:
     """A module-level value an argument may be bound to: data or a hyperparameter, not a function,
-    class or imported module."""
+    class or imported module (and not a name the module does not define: None)."""
+    if value is None:
+        return False
     return not (inspect.isroutine(value) or inspect.isclass(value) or inspect.ismodule(value))
+
+
+def holds_array(value: object, depth: int = 3) -> bool:
+    """An array, or a container holding one (``cache = (Z1, A1, ...)``), a few levels down."""
+    if isinstance(value, np.ndarray):
+        return True
+    if depth == 0:
+        return False
+    if isinstance(value, Mapping):
+        return any(holds_array(v, depth - 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(holds_array(v, depth - 1) for v in value)
+    return False
 
 
 def shared_defaults(*fns: Callable[..., Any]) -> dict[str, Any]:

@@ -138,6 +138,7 @@ def _binder(
         given,
         module=namespace,
         defaults=shared_defaults(*fns),
+        module_arrays=True,
     )
     return binder, data
 

@@ -238,3 +238,30 @@ def test_a_family_the_file_defines_wins_over_one_it_imports(tmp_path: Path) -> N
     assert {
         t.name for t in _check(write(tmp_path, own.replace(old, new), "bug.py")).failed
     } == wrong
+
+
+def test_module_level_arrays_are_not_taken_for_forward_results() -> None:
+    # A notebook cell that ran ``A2, cache = forward_propagation(X, parameters)`` leaves a stale A2
+    # and cache at module level: bound to cost or backward, they would freeze the loss and make a
+    # correct model FAIL. Only values holding no array are on offer next to a forward.
+    import numpy as np
+
+    from gradcheck.models.binding import Binder
+
+    module = {"A2": np.ones(3), "cache": (np.ones(2),), "lambd": 0.7, "arch": [{"n": 4}]}
+    binder = Binder(None, {}, None, None, {}, module=module)
+    assert binder.source("A2", None) is None
+    assert binder.source("cache", None) is None
+    assert binder.source("lambd", None) == ("global", "lambd")
+    assert binder.source("arch", None) == ("global", "arch")
+    loss_only = Binder(None, {}, None, None, {}, module=module, module_arrays=True)
+    assert loss_only.source("A2", None) == ("global", "A2")
+
+
+def test_a_stale_module_level_forward_result_is_not_bound(tmp_path: Path) -> None:
+    text = forms.COURSE_2LAYER.replace(
+        "def compute_cost(A2, Y):", "def compute_cost(A_2, Y):\n    A2 = A_2"
+    )
+    text += "\nA_2, cache = forward_propagation(X, parameters)\n"
+    with pytest.raises(GradcheckError, match="cannot bind argument 'A_2' of the cost function"):
+        load_model(write(tmp_path, text))
