@@ -10,6 +10,7 @@ import pytest
 import gradcheck
 from gradcheck.errors import GradcheckError
 from gradcheck.models.discovery import load_model
+from gradcheck.models.importer import import_file
 from tests.models import forms
 from tests.models.user_files import write
 
@@ -265,3 +266,32 @@ def test_a_stale_module_level_forward_result_is_not_bound(tmp_path: Path) -> Non
     text += "\nA_2, cache = forward_propagation(X, parameters)\n"
     with pytest.raises(GradcheckError, match="cannot bind argument 'A_2' of the cost function"):
         load_model(write(tmp_path, text))
+
+
+def test_a_cs231n_net_by_object_flag_and_from_python(tmp_path: Path) -> None:
+    path = write(tmp_path, forms.TWO_LAYER_NET)
+    assert _check(path, object_name="net").ok
+    user = import_file(path)
+    net, X, y = user.net, user.X, user.y
+    assert gradcheck.check(gradcheck.from_object(net, X=X, y=y, reg=0.05)).ok
+    old, new, wrong = forms.BUGS["two_layer_net"]
+    assert {
+        t.name
+        for t in _check(
+            write(tmp_path, forms.TWO_LAYER_NET.replace(old, new), "b.py"), object_name="net"
+        ).failed
+    } == wrong
+
+
+def test_the_close_name_advice_works_when_followed(tmp_path: Path) -> None:
+    text = forms.COURSE_2LAYER.replace(
+        "def backward_propagation(parameters, cache, X, Y):",
+        "def backward_propagation(parameters, cahce, X, Y):\n    cache = cahce",
+    )
+    with pytest.raises(GradcheckError, match="Did you mean 'cache'"):
+        load_model(write(tmp_path, text))
+    followed = text.replace(
+        "(parameters, cahce, X, Y):\n    cache = cahce", "(parameters, cache, X, Y):"
+    )
+    assert followed == forms.COURSE_2LAYER
+    assert _check(write(tmp_path, followed, "followed.py")).ok
