@@ -295,3 +295,40 @@ def test_the_close_name_advice_works_when_followed(tmp_path: Path) -> None:
     )
     assert followed == forms.COURSE_2LAYER
     assert _check(write(tmp_path, followed, "followed.py")).ok
+
+
+@pytest.mark.parametrize(
+    ("x_name", "y_name"),
+    [
+        ("train_x", "train_y"),
+        ("train_set_x", "train_set_y"),
+        ("X_train", "y_train"),
+        ("X_dev", "y_dev"),
+        ("inputs", "targets"),
+        ("train_X", "train_Y"),
+    ],
+)
+def test_data_under_notebook_names(tmp_path: Path, x_name: str, y_name: str) -> None:
+    text = forms.COURSE_2LAYER.replace("\nX = np.random", f"\n{x_name} = np.random").replace(
+        "\nY = (np.random", f"\n{y_name} = (np.random"
+    )
+    assert f"\n{x_name} = " in text and f"\n{y_name} = " in text
+    assert _check(write(tmp_path, text)).ok
+    old, new, wrong = forms.BUGS["course_2layer"]
+    assert {t.name for t in _check(write(tmp_path, text.replace(old, new), "b.py")).failed} == wrong
+
+
+def test_set_reaches_a_gradcheck_model_dict_and_refuses_a_ready_model(tmp_path: Path) -> None:
+    text = forms.REGULARIZATION.replace("\nlambd = 0.7\n", "\n") + (
+        "\ngradcheck_model = dict(forward=forward_propagation, "
+        "cost=compute_cost_with_regularization, backward=backward_propagation_with_regularization, "
+        "params=parameters, X=train_X, Y=train_Y)\n"
+    )
+    path = write(tmp_path, text)
+    assert _check(path, settings=["lambd=0.7"]).ok
+    ready = forms.SOFTMAX + (
+        "\nimport gradcheck\ngradcheck_model = gradcheck.Model"
+        "(params={'W': W}, loss=lambda: 0.0, grads=lambda: {'W': W})\n"
+    )
+    with pytest.raises(GradcheckError, match="a ready Model, which --set cannot change"):
+        load_model(write(tmp_path, ready, "ready.py"), settings=["reg=0.1"])
