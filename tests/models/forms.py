@@ -193,7 +193,7 @@ def backward_propagation_n(X, Y, cache):
 _THREE_LAYER = """
 import numpy as np
 
-np.random.seed(3)
+np.random.seed(7)
 train_X = np.random.randn(2, 8)
 train_Y = (np.random.rand(1, 8) > 0.5).astype(float)
 parameters = {
