@@ -193,8 +193,13 @@ class Binder:
             seen.setdefault(name, None)
         return list(seen)
 
-    def plan(self, role: str, fn: Callable[..., Any], fwd: Forwarded | None) -> list[Slot]:
-        """Decide once, from the signature, where every argument of ``fn`` comes from."""
+    def plan(
+        self, role: str, fn: Callable[..., Any], fwd: Forwarded | None, first: str | None = None
+    ) -> list[Slot]:
+        """Decide once, from the signature, where every argument of ``fn`` comes from. With
+        ``first`` (``"output"``: forward's output; ``"given"``: the value passed to :meth:`call`),
+        the first argument comes from there whatever its name (``softmax_loss(x, y)``'s ``x``,
+        ``backward(dout)``'s ``dout``)."""
         try:
             sig = inspect.signature(fn)
         except (TypeError, ValueError) as exc:
@@ -203,7 +208,11 @@ class Binder:
             ) from None
         slots: list[Slot] = []
         pending_defaults: list[Slot] = []
-        for p in sig.parameters.values():
+        params = list(sig.parameters.values())
+        if first is not None and params:
+            slots.append((params[0].name, "positional", first, None))
+            params = params[1:]
+        for p in params:
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 continue
             how = "positional" if p.kind is p.POSITIONAL_ONLY else "keyword"
@@ -239,11 +248,17 @@ class Binder:
             f"a module-level {arg} = ..., --set {arg}=VALUE, or gradcheck.check(..., {arg}=...)."
         )
 
-    def call(self, fn: Callable[..., Any], slots: Sequence[Slot], fwd: Forwarded | None) -> Any:
+    def call(
+        self,
+        fn: Callable[..., Any],
+        slots: Sequence[Slot],
+        fwd: Forwarded | None,
+        given: Any = None,
+    ) -> Any:
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         for name, how, src, key in slots:
-            value = self.value(src, key, fwd)
+            value = given if src == "given" else self.value(src, key, fwd)
             if how == "positional":
                 args.append(value)
             else:

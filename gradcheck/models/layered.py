@@ -2,10 +2,12 @@
 and ``b`` that stores ``dW`` and ``db`` in its ``backward``, activation objects with none), found
 with no flags.
 
-The net's forward, cost and backward methods are picked by the object form's name tables and bound
+The net's forward, cost and backward methods are picked by the object form's name tables (with no
+cost method, the module's one function returning ``(loss, dout)``, ``softmax_loss(scores, y)``,
+called on forward's output; a cost returning ``(loss, dout)`` hands ``dout`` to backward) and bound
 by name (the module's data under notebook names, what forward returned, module-level values,
-``--set``). One dry run finds the parameters: a float array ``A`` of a layer is one when the
-layer holds ``dA`` of the same shape after backward. They are named as the user's code reaches
+``--set``). One dry run finds the parameters: a float array ``A`` a layer held before the run is one when the
+calls left it in place and the layer holds ``dA`` after backward. They are named as the user's code reaches
 them, ``net.layers[0].W``, and read live on every access.
 """
 
@@ -86,13 +88,20 @@ class LayeredNet:
         forward, cost, backward = (
             _method(obj, t) for t in (FORWARD_METHODS, COST_METHODS, BACKWARD_METHODS)
         )
+        loss_function = cost is None
+        if cost is None:
+            cost = _module_loss(namespace)
         if forward is None or cost is None or backward is None:
             raise GradcheckError(
-                f"{type(obj).__name__} holds layers but lacks a forward, a cost or a backward "
-                f"method (looked for {FORWARD_METHODS[0]}, {COST_METHODS[0]}/{COST_METHODS[2]}, "
-                f"{BACKWARD_METHODS[0]})"
+                f"{type(obj).__name__} holds layers but lacks a forward, a cost or a backward: "
+                f"looked for the methods {FORWARD_METHODS[0]}, {COST_METHODS[0]}/"
+                f"{COST_METHODS[2]}, {BACKWARD_METHODS[0]}, and for one module-level loss "
+                f"function returning (loss, dout) such as softmax_loss(scores, y)"
             )
         self.forward, self.cost, self.backward = forward, cost, backward
+        # A cost returning (loss, dout) hands dout to backward's first argument.
+        names = returned_names(cost)
+        self.passes_grad = bool(names and len(names) == 2 and (names[1] or "").startswith("d"))
         given = dict(inputs)
         self.data = {role: value for role, (_, value) in find_data(namespace).items()}
         for role in ("X", "Y"):
@@ -106,40 +115,60 @@ class LayeredNet:
         self.forward_slots = self.binder.plan("forward", self.forward, None)
         with np.errstate(all="ignore"):
             fwd = self.run_forward()
-        self.cost_slots = self.binder.plan("cost", self.cost, fwd)
-        self.backward_slots = self.binder.plan("backward", self.backward, fwd)
+        first = "output" if loss_function else None
+        self.cost_slots = self.binder.plan("cost", self.cost, fwd, first=first)
+        first = "given" if self.passes_grad else None
+        self.backward_slots = self.binder.plan("backward", self.backward, fwd, first=first)
 
     def run_forward(self) -> Forwarded:
         result = self.binder.call(self.forward, self.forward_slots, None)
         return sort_forward_result(result, returned_names(self.forward))
 
-    def loss_of(self, fwd: Forwarded) -> Any:
-        value = self.binder.call(self.cost, self.cost_slots, fwd)
-        return value[0] if isinstance(value, tuple) else value
-
     def loss(self) -> Any:
-        return self.loss_of(self.run_forward())
+        value = self.binder.call(self.cost, self.cost_slots, self.run_forward())
+        return value[0] if isinstance(value, tuple) else value
 
     def run_backward(self) -> None:
         fwd = self.run_forward()
-        self.loss_of(fwd)  # a cost may keep what backward reads (its probabilities)
-        self.binder.call(self.backward, self.backward_slots, fwd)
+        # The cost runs first: it may keep what backward reads (its probabilities), or return it.
+        value = self.binder.call(self.cost, self.cost_slots, fwd)
+        dout = value[1] if self.passes_grad else None
+        self.binder.call(self.backward, self.backward_slots, fwd, given=dout)
 
 
-def _parameters(obj: object, label: str) -> dict[str, Where]:
-    """After a backward: every layer array ``A`` whose layer now holds ``dA`` of its shape."""
-    found: dict[str, Where] = {}
+def _module_loss(namespace: Mapping[str, Any]) -> Callable[..., Any] | None:
+    """The module's one function returning ``(loss, dx)`` (``softmax_loss(x, y)``), if any."""
+    module = namespace.get("__name__")
+    found = []
+    for value in namespace.values():
+        if inspect.isfunction(value) and value.__module__ == module:
+            names = returned_names(value)
+            if names and len(names) == 2 and (names[1] or "").startswith("d"):
+                found.append(value)
+    return found[0] if len(found) == 1 else None
+
+
+def _layer_arrays(obj: object) -> dict[Where, np.ndarray]:
+    """Every float array the layer objects hold, by where it is."""
+    found: dict[Where, np.ndarray] = {}
     for attr, layers in layer_lists(obj).items():
         for i, layer in enumerate(layers):
             for leaf, value in list(vars(layer).items()):
-                grad = getattr(layer, "d" + leaf, None)
-                if (
-                    isinstance(value, np.ndarray)
-                    and value.dtype.kind == "f"
-                    and isinstance(grad, np.ndarray)
-                    and grad.shape == value.shape
-                ):
-                    found[f"{label}.{attr}[{i}].{leaf}"] = (attr, i, leaf)
+                if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                    found[(attr, i, leaf)] = value
+    return found
+
+
+def _parameters(obj: object, label: str, before: Mapping[Where, np.ndarray]) -> dict[str, Where]:
+    """After a backward: every layer array ``A`` held before the calls and still the same object
+    (forward's caches, ``self.out``, are made anew) whose layer now holds a gradient ``dA``, of
+    any shape (a wrong shape is the engine's to report)."""
+    found: dict[str, Where] = {}
+    for (attr, i, leaf), value in before.items():
+        layer = getattr(obj, attr)[i]
+        grad = getattr(layer, "d" + leaf, None)
+        if getattr(layer, leaf, None) is value and isinstance(grad, (np.ndarray, np.floating)):
+            found[f"{label}.{attr}[{i}].{leaf}"] = (attr, i, leaf)
     return found
 
 
@@ -168,10 +197,11 @@ def find_layered(
 def layered_model(
     label: str, obj: object, namespace: Mapping[str, Any], inputs: Mapping[str, object]
 ) -> Model:
+    before = _layer_arrays(obj)
     net = LayeredNet(obj, namespace, inputs)
     with np.errstate(all="ignore"):
         net.run_backward()
-    where = _parameters(obj, label)
+    where = _parameters(obj, label, before)
     if not where:
         raise GradcheckError(
             f"{label}'s layers hold no gradients after {type(obj).__name__}.backward: a layer with "

@@ -812,3 +812,31 @@ COURSE_2LAYER_L2 = (
 )
 FORMS["course_2layer_l2"] = COURSE_2LAYER_L2
 BUGS["course_2layer_l2"] = ('+ 0.1 * parameters["W1"]', '+ 0.05 * parameters["W1"]', {"W1"})
+
+# A class-per-layer net with the loss outside the class, handing its gradient to backward.
+LAYER_NET_LOSS_FN = LAYER_NET.replace(
+    """    def loss(self, out, y):
+        return 0.5 * np.sum((out - y) ** 2) / y.shape[0]
+
+    def backward(self, out, y):
+        grad = (out - y) / y.shape[0]
+        for layer in reversed(self.layers):""",
+    """    def backward(self, dout):
+        grad = dout
+        for layer in reversed(self.layers):""",
+).replace(
+    "class Net:",
+    """def mse_loss(x, y):
+    loss = 0.5 * np.sum((x - y) ** 2) / y.shape[0]
+    dx = (x - y) / y.shape[0]
+    return loss, dx
+
+
+class Net:""",
+)
+FORMS["layer_net_loss_fn"] = LAYER_NET_LOSS_FN
+BUGS["layer_net_loss_fn"] = (
+    "self.db = grad.sum(axis=0, keepdims=True)",
+    "self.db = grad.sum()",
+    {"net.layers[0].b", "net.layers[2].b"},
+)

@@ -30,6 +30,7 @@ DONE = [
     "nielsen_with_cost",
     "fc_net",
     "course_2layer_l2",
+    "layer_net_loss_fn",
 ]
 
 
@@ -332,3 +333,23 @@ def test_set_reaches_a_gradcheck_model_dict_and_refuses_a_ready_model(tmp_path: 
     )
     with pytest.raises(GradcheckError, match="a ready Model, which --set cannot change"):
         load_model(write(tmp_path, ready, "ready.py"), settings=["reg=0.1"])
+
+
+def test_a_layers_cache_with_a_gradient_beside_it_is_not_a_parameter(tmp_path: Path) -> None:
+    # Tanh keeps self.out from forward and stores self.dout in backward: out is a cache (forward
+    # makes it anew), and perturbing it would give a false FAIL.
+    text = forms.LAYER_NET.replace(
+        "        return grad * (1 - self.out ** 2)",
+        "        self.dout = grad\n        return grad * (1 - self.out ** 2)",
+    )
+    model = load_model(write(tmp_path, text))
+    assert [n for n in model.params if "layers[1]" in n] == []
+    assert gradcheck.check(model).ok
+
+
+def test_a_layers_gradient_of_the_wrong_shape_fails(tmp_path: Path) -> None:
+    text = forms.LAYER_NET.replace(
+        "self.db = grad.sum(axis=0, keepdims=True)", "self.db = grad.sum(axis=0)[:1]"
+    )
+    report = _check(write(tmp_path, text))
+    assert {t.name for t in report.failed} == {"net.layers[0].b", "net.layers[2].b"}
