@@ -48,10 +48,10 @@ from typing import Any
 from gradcheck.errors import GradcheckError
 from gradcheck.models.families import build_trio, find_family
 from gradcheck.models.importer import import_file
-from gradcheck.models.layered import find_layered
+from gradcheck.models.layered import find_layered, layer_lists, layered_model
 from gradcheck.models.make import from_object, make_model
 from gradcheck.models.model import Model
-from gradcheck.models.nielsen import find_list_net
+from gradcheck.models.nielsen import find_list_net, is_list_net, list_net_model
 from gradcheck.models.returns_grads import (
     find_loss_method,
     find_returning_function,
@@ -153,6 +153,21 @@ def _loose(namespace: Mapping[str, Any], inputs: Mapping[str, object]) -> Model 
     return make_model(loss=namespace["loss"], grads=namespace["grads"], params=params[1], **data)
 
 
+def _chosen_form(
+    name: str, chosen: Any, shown: str, namespace: Mapping[str, Any], inputs: Mapping[str, object]
+) -> Model | None:
+    """``--object NAME`` naming one of the forms of steps 7 to 10, when it is one."""
+    if inspect.isfunction(chosen):
+        return returning_function_model(chosen, namespace, inputs)
+    if is_loss_object(chosen):
+        return loss_method_model(name, chosen, namespace, inputs)
+    if layer_lists(chosen):
+        return layered_model(name, chosen, namespace, inputs)
+    if is_list_net(chosen):
+        return list_net_model(name, chosen, shown, namespace, inputs)
+    return None
+
+
 def _found_by_form(
     namespace: Mapping[str, Any], shown: str, inputs: Mapping[str, object]
 ) -> Model | None:
@@ -245,10 +260,10 @@ def find_model(
             chosen = namespace[object_name]
             if isinstance(chosen, Model):
                 return chosen
-            if inspect.isfunction(chosen):
-                return returning_function_model(chosen, namespace, inputs)
-            if forward is None and cost is None and backward is None and is_loss_object(chosen):
-                return loss_method_model(object_name, chosen, namespace, inputs)
+            if forward is None and cost is None and backward is None:
+                model = _chosen_form(object_name, chosen, shown, namespace, inputs)
+                if model is not None:
+                    return model
             return from_object(chosen, forward=forward, cost=cost, backward=backward, **inputs)
         if forward is not None or cost is not None or backward is not None:
             names = (forward or "forward", cost or "cost", backward or "backward")

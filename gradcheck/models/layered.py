@@ -27,7 +27,7 @@ from gradcheck.models.namespace import find_data
 from gradcheck.models.object_subject import BACKWARD_METHODS, COST_METHODS, FORWARD_METHODS
 from gradcheck.models.source import returned_names, source_of
 
-__all__ = ["find_layered", "layer_lists"]
+__all__ = ["find_layered", "layer_lists", "layered_model"]
 
 # (list attribute, index in it, array attribute)
 Where = tuple[str, int, str]
@@ -168,7 +168,8 @@ def _parameters(obj: object, label: str, before: Mapping[Where, np.ndarray]) -> 
         layer = getattr(obj, attr)[i]
         grad = getattr(layer, "d" + leaf, None)
         if getattr(layer, leaf, None) is value and isinstance(grad, (np.ndarray, np.floating)):
-            found[f"{label}.{attr}[{i}].{leaf}"] = (attr, i, leaf)
+            prefix = f"{label}." if label else ""
+            found[f"{prefix}{attr}[{i}].{leaf}"] = (attr, i, leaf)
     return found
 
 

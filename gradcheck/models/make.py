@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck.errors import GradcheckError
+from gradcheck.models.layered import layer_lists, layered_model
 from gradcheck.models.loose import make_loose
 from gradcheck.models.model import Model
 from gradcheck.models.model import type_name as _type_name
@@ -105,13 +106,17 @@ def from_object(
 
     An object with ``.params`` and ``loss(...) -> (loss, grads)`` and no backward method (CS231n's
     ``TwoLayerNet``) is checked through that loss, its arguments bound from ``inputs``
-    (``from_object(net, X=X, y=y, reg=0.05)``).
+    (``from_object(net, X=X, y=y, reg=0.05)``); a net whose list attribute holds layer objects
+    (``self.layers``) is read by :mod:`gradcheck.models.layered`.
     """
     _refuse_non_instance(obj)
     named = (params, grads, forward, cost, backward)
-    if all(n is None for n in named) and is_loss_object(obj) and not _has_backward(obj):
-        # CS231n's nets: loss(X, y, reg) -> (loss, grads) over .params, no backward method.
-        return loss_method_model(type(obj).__name__, obj, {}, inputs)
+    if all(n is None for n in named):
+        if is_loss_object(obj) and not _has_backward(obj):
+            # CS231n's nets: loss(X, y, reg) -> (loss, grads) over .params, no backward method.
+            return loss_method_model(type(obj).__name__, obj, {}, inputs)
+        if layer_lists(obj):  # a net of layer objects: parameters named layers[0].W
+            return layered_model("", obj, {}, inputs)
     adapted = ObjectModel(obj, params, grads, forward, cost, backward, inputs)
     subject = adapted.subject
     extra: dict[str, Any] = {

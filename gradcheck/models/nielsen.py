@@ -24,7 +24,7 @@ from gradcheck.models.namespace import find_data
 from gradcheck.models.object_subject import BACKWARD_METHODS, COST_METHODS
 from gradcheck.models.source import returned_names, source_of
 
-__all__ = ["find_list_net"]
+__all__ = ["find_list_net", "is_list_net", "list_net_model"]
 
 COST_LINES = """    def cost(self, x, y):
         a = self.feedforward(x)
@@ -63,14 +63,26 @@ def find_list_net(
     found = [
         (name, value)
         for name, value in namespace.items()
-        if not name.startswith("_")
-        and type(value).__module__ == module
-        and _float_lists(value)
-        and _backprop(value)
+        if not name.startswith("_") and type(value).__module__ == module and is_list_net(value)
     ]
     if len(found) != 1:
         return None
-    label, obj = found[0]
+    return list_net_model(found[0][0], found[0][1], shown, namespace, inputs)
+
+
+def is_list_net(value: object) -> bool:
+    """Lists of float arrays, and a backprop-like method returning several values."""
+    return bool(_float_lists(value)) and _backprop(value) is not None
+
+
+def list_net_model(
+    label: str,
+    obj: object,
+    shown: str,
+    namespace: Mapping[str, Any],
+    inputs: Mapping[str, object],
+) -> Model:
+    """The model of a list network, or the error naming the cost it lacks."""
     cls = type(obj).__name__
     back_name, back = _backprop(obj)  # type: ignore[misc]
     cost = next(

@@ -353,3 +353,19 @@ def test_a_layers_gradient_of_the_wrong_shape_fails(tmp_path: Path) -> None:
     )
     report = _check(write(tmp_path, text))
     assert {t.name for t in report.failed} == {"net.layers[0].b", "net.layers[2].b"}
+
+
+@pytest.mark.parametrize("name", ["layer_net", "nielsen_with_cost", "layer_net_loss_fn"])
+def test_object_flag_names_a_layer_or_list_net(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path, forms.FORMS[name])
+    assert _check(path, object_name="net").ok
+    old, new, wrong = forms.BUGS[name]
+    buggy = write(tmp_path, forms.FORMS[name].replace(old, new), "bug.py")
+    assert {t.name for t in _check(buggy, object_name="net").failed} == wrong
+
+
+def test_from_object_reads_a_net_of_layers(tmp_path: Path) -> None:
+    user = import_file(write(tmp_path, forms.LAYER_NET))
+    model = gradcheck.from_object(user.net, X=user.X, y=user.y)
+    assert list(model.params) == ["layers[0].W", "layers[0].b", "layers[2].W", "layers[2].b"]
+    assert gradcheck.check(model).ok
