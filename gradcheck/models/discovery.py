@@ -48,7 +48,7 @@ from typing import Any
 from gradcheck.errors import GradcheckError
 from gradcheck.models.families import build_trio, find_family
 from gradcheck.models.importer import import_file
-from gradcheck.models.layered import find_layered, layer_lists, layered_model
+from gradcheck.models.layered import find_layered, is_layered, layered_model
 from gradcheck.models.make import from_object, make_model
 from gradcheck.models.model import Model
 from gradcheck.models.nielsen import find_list_net, is_list_net, list_net_model
@@ -161,7 +161,7 @@ def _chosen_form(
         return returning_function_model(chosen, namespace, inputs)
     if is_loss_object(chosen):
         return loss_method_model(name, chosen, namespace, inputs)
-    if layer_lists(chosen):
+    if is_layered(chosen):
         return layered_model(name, chosen, namespace, inputs)
     if is_list_net(chosen):
         return list_net_model(name, chosen, shown, namespace, inputs)

@@ -24,10 +24,11 @@ from gradcheck.models.binding import Binder, Forwarded, shared_defaults, sort_fo
 from gradcheck.models.data import batch_extra, owned_arrays
 from gradcheck.models.model import Model
 from gradcheck.models.namespace import find_data
+from gradcheck.models.object_arrays import reachable
 from gradcheck.models.object_subject import BACKWARD_METHODS, COST_METHODS, FORWARD_METHODS
 from gradcheck.models.source import returned_names, source_of
 
-__all__ = ["find_layered", "layer_lists", "layered_model"]
+__all__ = ["find_layered", "is_layered", "layer_lists", "layered_model"]
 
 # (list attribute, index in it, array attribute)
 Where = tuple[str, int, str]
@@ -46,6 +47,14 @@ def layer_lists(obj: object) -> dict[str, list[Any]]:
         and value
         and any(inspect.ismethod(getattr(item, "backward", None)) for item in value)
     }
+
+
+def is_layered(obj: object) -> bool:
+    """Layer objects in a list attribute, and no float array on the net itself (a net that keeps
+    arrays of its own is the object form's, as it always was)."""
+    if not layer_lists(obj):
+        return False
+    return not any(a.dtype.kind == "f" for a in reachable(obj).values())
 
 
 def _method(obj: object, table: tuple[str, ...]) -> Callable[..., Any] | None:
@@ -181,7 +190,7 @@ def find_layered(
     found = [
         (name, value)
         for name, value in namespace.items()
-        if not name.startswith("_") and type(value).__module__ == module and layer_lists(value)
+        if not name.startswith("_") and type(value).__module__ == module and is_layered(value)
     ]
     if not found:
         return None

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck.errors import GradcheckError
-from gradcheck.models.layered import layer_lists, layered_model
+from gradcheck.models.layered import is_layered, layered_model
 from gradcheck.models.loose import make_loose
 from gradcheck.models.model import Model
 from gradcheck.models.model import type_name as _type_name
@@ -115,7 +115,7 @@ def from_object(
         if is_loss_object(obj) and not _has_backward(obj):
             # CS231n's nets: loss(X, y, reg) -> (loss, grads) over .params, no backward method.
             return loss_method_model(type(obj).__name__, obj, {}, inputs)
-        if layer_lists(obj):  # a net of layer objects: parameters named layers[0].W
+        if is_layered(obj):  # a net of layer objects: parameters named layers[0].W
             return layered_model("", obj, {}, inputs)
     adapted = ObjectModel(obj, params, grads, forward, cost, backward, inputs)
     subject = adapted.subject
