@@ -213,3 +213,19 @@ def test_set_names_a_module_level_variable_for_the_data(tmp_path: Path) -> None:
     code, _, err = run("check", path, "--set", "X=pixel")
     assert code == 2
     assert "defines no pixel" in err
+
+
+@pytest.mark.parametrize("name", sorted(forms.FORMS))
+def test_each_course_form_checks_from_the_command_line_with_no_flags(
+    tmp_path: Path, name: str
+) -> None:
+    code, out, err = run("check", write(tmp_path, forms.FORMS[name]), "--json")
+    assert code == 0, err
+    assert json.loads(out)["ok"] is True
+    old, new, wrong = forms.BUGS[name]
+    code, out, err = run(
+        "check", write(tmp_path, forms.FORMS[name].replace(old, new), "b.py"), "--json"
+    )
+    assert code == 1, err
+    failed = {t["name"] for t in json.loads(out)["tensors"] if t["status"] == "fail"}
+    assert failed == wrong
