@@ -133,6 +133,14 @@ def model_selection(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--backward", metavar="NAME", help="Name of the backward function (trio form)."
             ),
+            click.option(
+                "--set",
+                "settings",
+                multiple=True,
+                metavar="NAME=VALUE",
+                help="Bind argument NAME of your functions to VALUE: a Python literal (0.7, "
+                "'relu', [5, 4, 1]) or a module-level name of FILE (X=train_x). Repeatable.",
+            ),
         ]
     ):
         fn = option(fn)
@@ -194,6 +202,7 @@ def check_command(
     forward: str | None,
     cost: str | None,
     backward: str | None,
+    settings: tuple[str, ...],
 ) -> None:
     """Check the analytic gradients of the model in FILE against finite differences."""
     stage = "reading the options"
@@ -203,20 +212,15 @@ def check_command(
         )
         stage = f"importing {file}"
         model = load_checkable(
-            file, object_name=object_name, forward=forward, cost=cost, backward=backward
+            file,
+            object_name=object_name,
+            forward=forward,
+            cost=cost,
+            backward=backward,
+            settings=settings,
         )
         stage = "the check ran it"
-        # Whatever the user's code prints while it runs goes to stderr: stdout carries the report
-        # alone (with --json, exactly one JSON document).
-        # NumPy's RuntimeWarnings from the user's code are silenced: the report names the statement
-        # that made a NaN/Inf, with its operands, which says more than the warning.
-        with (
-            progress_bar(enabled=stderr.is_terminal) as update,
-            redirect_stdout(sys.stderr),
-            warnings.catch_warnings(),
-        ):
-            warnings.simplefilter("ignore", RuntimeWarning)
-            report = check_target(model, options, update, file)
+        report = check_target(model, options, file)
     except GradcheckError as exc:
         fail_unusable(str(exc))
     except CheckInterrupted as exc:
@@ -247,15 +251,24 @@ def raised(exc: BaseException) -> str:
 
 
 def check_target(
-    model: Model | dict[str, LayerSpec],
-    options: Options,
-    update: Callable[[int, int], None],
-    file: str,
+    model: Model | dict[str, LayerSpec], options: Options, file: str
 ) -> Report | LayerSuite:
-    """The model's report; for a file with ``gradcheck_layers``, every layer's (one table)."""
-    if isinstance(model, Model):
-        return check_model(model, options, progress=update)
-    return check_layers(model, options, source=file)
+    """The model's report; for a file with ``gradcheck_layers``, every layer's (one table).
+
+    Whatever the user's code prints while it runs goes to stderr: stdout carries the report alone
+    (with --json, exactly one JSON document). NumPy's RuntimeWarnings from the user's code are
+    silenced: the report names the statement that made a NaN/Inf, with its operands, which says
+    more than the warning.
+    """
+    with (
+        progress_bar(enabled=stderr.is_terminal) as update,
+        redirect_stdout(sys.stderr),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if isinstance(model, Model):
+            return check_model(model, options, progress=update)
+        return check_layers(model, options, source=file)
 
 
 def show(report: Any, *, as_json: bool, title: str) -> None:
@@ -329,6 +342,7 @@ def watch_command(
     forward: str | None,
     cost: str | None,
     backward: str | None,
+    settings: tuple[str, ...],
 ) -> None:
     """Train the model in FILE for N steps, watching every step for NaN/Inf and for bad health."""
 
@@ -348,6 +362,7 @@ def watch_command(
                 forward=forward,
                 cost=cost,
                 backward=backward,
+                settings=settings,
                 use_train_step=not plain,
                 options=options,
                 check=not no_check,

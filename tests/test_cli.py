@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from gradcheck import __version__
 from gradcheck.cli import main
+from tests.models import forms
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_models"
 
@@ -237,3 +238,44 @@ def test_help_and_version_with_json_are_not_errors() -> None:
     assert code == 0 and "check [OPTIONS] FILE" in out
     code, out, _ = run("--version")
     assert code == 0 and __version__ in out
+
+
+def test_set_binds_a_hyperparameter_for_check_and_watch(tmp_path: Path) -> None:
+    path = write(tmp_path, forms.REGULARIZATION.replace("\nlambd = 0.7\n", "\n"))
+    code, _, err = run("check", path)
+    assert code == 2
+    assert "--set lambd=VALUE" in err
+    code, out, _ = run("check", path, "--set", "lambd=0.7")
+    assert code == 0, out
+    assert "OK" in out
+    code, out, err = run("watch", path, "--steps", "3", "--lr", "0.1", "--set", "lambd=0.7")
+    assert code == 0, out + err
+    code, _, err = run("watch", path, "--steps", "3", "--lr", "0.1", "--set", "lambd")
+    assert code == 2
+    assert "expected NAME=VALUE" in err
+
+
+def test_set_names_a_module_level_variable_for_the_data(tmp_path: Path) -> None:
+    path = write(tmp_path, forms.L_MODEL.replace("train_x", "pixels"))
+    assert run("check", path)[0] == 2
+    code, out, _ = run("check", path, "--set", "X=pixels")
+    assert code == 0, out
+    code, _, err = run("check", path, "--set", "X=pixel")
+    assert code == 2
+    assert "defines no pixel" in err
+
+
+@pytest.mark.parametrize("name", sorted(forms.FORMS))
+def test_each_course_form_checks_from_the_command_line_with_no_flags(
+    tmp_path: Path, name: str
+) -> None:
+    code, out, err = run("check", write(tmp_path, forms.FORMS[name]), "--json")
+    assert code == 0, err
+    assert json.loads(out)["ok"] is True
+    old, new, wrong = forms.BUGS[name]
+    code, out, err = run(
+        "check", write(tmp_path, forms.FORMS[name].replace(old, new), "b.py"), "--json"
+    )
+    assert code == 1, err
+    failed = {t["name"] for t in json.loads(out)["tensors"] if t["status"] == "fail"}
+    assert failed == wrong

@@ -248,3 +248,25 @@ def test_loading_the_extension_twice_keeps_one_magic(shell: Any) -> None:
     run(shell, "import numpy as np", DATA, LOOSE_MODEL)
     assert shell.run_line_magic("gradcheck", "").ok
     assert np.isfinite(shell.user_ns["params"]["W"]).all()
+
+
+REGULARIZED = """
+import numpy as np
+rng = np.random.default_rng(0)
+X = rng.standard_normal((3, 5))
+Y = rng.standard_normal((1, 5))
+parameters = {"W": rng.standard_normal((1, 3))}
+def forward(X, parameters):
+    return parameters["W"] @ X
+def cost(out, Y, parameters, lambd):
+    return float(0.5 * np.sum((out - Y) ** 2) + 0.5 * lambd * np.sum(parameters["W"] ** 2))
+def backward(out, X, Y, parameters, lambd):
+    return {"dW": (out - Y) @ X.T + SCALE * lambd * parameters["W"]}
+"""
+
+
+def test_set_binds_a_hyperparameter_in_the_magic_too(shell: Any) -> None:
+    run(shell, "SCALE = 1\n" + REGULARIZED)
+    assert statuses(shell.run_line_magic("gradcheck", "--set lambd=0.5")) == {"W": "pass"}
+    run(shell, "SCALE = 2\n")
+    assert statuses(shell.run_line_magic("gradcheck", "--set lambd=0.5")) == {"W": "fail"}

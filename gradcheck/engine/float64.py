@@ -24,8 +24,11 @@ __all__ = ["second_opinion_in_float64"]
 
 def _float64_model(state: CheckState) -> Model | None:
     """The float64 copy of the model, built once per check (None when the form cannot recast)."""
-    if state.float64_model is None and state.model.recast is not None:
-        state.float64_model = state.model.recast(np.float64)
+    if state.float64_model is None and state.model.recast is not None and not state.float64_failed:
+        try:
+            state.float64_model = state.model.recast(np.float64)
+        except Exception:  # noqa: BLE001 - a second opinion must never break the check itself
+            state.float64_failed = True
     return state.float64_model
 
 
@@ -77,6 +80,13 @@ def second_opinion_in_float64(state: CheckState, name: str, arr: np.ndarray, c: 
     doubtful = c.unresolved | c.confirmed
     if state.precision != "float32" or not doubtful.any():
         return
+    try:
+        _settle(state, name, arr, c, doubtful)
+    except Exception:  # noqa: BLE001 - the copy's run failing leaves float32's verdict as it was
+        state.float64_failed = True
+
+
+def _settle(state: CheckState, name: str, arr: np.ndarray, c: Coords, doubtful: np.ndarray) -> None:
     model = _float64_model(state)
     if model is None or name not in model.params:
         return

@@ -45,6 +45,7 @@ class CheckState:
         self.float64_losses = 0
         self.float64_grads: dict[str, Any] | None = None
         self.float64_f0: float | None = None
+        self.float64_failed = False  # the model could not rebuild itself on float64 copies
         self.float64_gradient_calls = 0
 
     def evaluate(self) -> float:

@@ -7,18 +7,21 @@ parameters, an object's attributes), planned once from the signature and read li
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from gradcheck.errors import GradcheckError
 from gradcheck.models.source import describe
 
-PARAMS_NAMES = ("params", "parameters")
+PARAMS_NAMES = ("params", "parameters", "params_values")
 X_NAMES = ("X", "x", "inputs")
 Y_NAMES = ("Y", "y", "labels", "targets")
-CACHE_NAMES = ("cache", "caches")
+CACHE_NAMES = ("cache", "caches", "memory")
 # ``Y_hat``/``Yhat`` go beyond INTERFACE.md: seed 001 names its cost argument ``Y_hat``.
 OUTPUT_NAMES = ("AL", "output", "out", "y_hat", "yhat", "Y_hat", "Yhat", "A", "probs", "scores")
 
@@ -64,8 +67,9 @@ def sort_forward_result(result: Any, names: tuple[str | None, ...] | None) -> Fo
 
 
 # One bound argument: (argument name, how it is passed, where the value comes from, key).
-# Sources: "input", "params", "X", "Y", "named", "cache", "output", "param", "cache_key", and
-# "default" (the key is then the default value itself).
+# Sources: "input", "params", "X", "Y", "named", "cache", "output", "param", "cache_key", "attr",
+# "global" (a module-level value of the user's file, read live), and "default" (the key is then the
+# default value itself).
 Slot = tuple[str, str, str, Any]
 
 
@@ -76,9 +80,14 @@ class Binder:
     (``lambd=0.7``); ``params``/``parameters``; ``X``/``x``/``inputs`` and ``Y``/``y``/``labels``/
     ``targets``; a value forward returned under the name ``n`` (its return statement, a returned
     dict's key); ``cache``/``caches``; the output aliases; a parameter called ``n``; a key of the cache
-    dict; (for a stateful object) an attribute of the object called ``n``, read live; the argument's
-    own default. Names forward returned come before the aliases so that ``return Z, A, cache`` binds
-    ``A`` to ``A``, not to the last element.
+    dict; (for a stateful object) an attribute of the object called ``n``, read live; a module-level
+    value of the user's file called ``n`` (``lambd``, ``keep_prob``, ``nn_architecture``; no array
+    unless ``module_arrays``), read live;
+    the one name on offer that differs from ``n`` only in case (``a3`` for forward's ``A3``); the
+    argument's own default, or the default a sibling function gives the same name
+    (``backward_propagation_with_dropout(..., keep_prob)`` takes forward's ``keep_prob=0.5``). Names
+    forward returned come before the aliases so that ``return Z, A, cache`` binds ``A`` to ``A``,
+    not to the last element.
     """
 
     def __init__(
@@ -89,12 +98,20 @@ class Binder:
         Y: object,
         inputs: Mapping[str, object],
         obj: object = None,
+        module: Mapping[str, Any] | None = None,
+        defaults: Mapping[str, Any] | None = None,
+        module_arrays: bool = False,
     ) -> None:
         self.params = params  # the user's own mapping, read live on every call
         self.param_keys = names  # report name -> key in the user's mapping
         self.X, self.Y = X, Y
         self.inputs = inputs
         self.obj = obj  # a stateful object whose attributes are on offer
+        self.module = module if module is not None else {}  # the user's module namespace
+        self.defaults = defaults if defaults is not None else {}  # sibling functions' defaults
+        # Module-level arrays are on offer only to a loss with no forward (softmax_loss(W, ...)):
+        # next to a forward, a module-level A2 or cache is a stale result of a cell that ran it.
+        self.module_arrays = module_arrays
 
     def _attributes(self) -> list[str]:
         if self.obj is None:
@@ -142,7 +159,17 @@ class Binder:
             alias = self._object_alias(arg)
             if alias is not None:
                 return ("attr", alias)
+        value = self.module.get(arg)
+        if is_module_value(value) and (self.module_arrays or not holds_array(value)):
+            return ("global", arg)
         return None
+
+    def folded(self, arg: str, fwd: Forwarded | None) -> tuple[str, str] | None:
+        """The source of the one name on offer equal to ``arg`` but for case (``a3`` -> ``A3``)."""
+        matches = [n for n in self.on_offer(fwd) if n.lower() == arg.lower() and n != arg]
+        if len(matches) != 1:
+            return None
+        return self.source(matches[0], fwd)
 
     def on_offer(self, fwd: Forwarded | None) -> list[str]:
         offer: list[str] = list(self.inputs)
@@ -166,8 +193,13 @@ class Binder:
             seen.setdefault(name, None)
         return list(seen)
 
-    def plan(self, role: str, fn: Callable[..., Any], fwd: Forwarded | None) -> list[Slot]:
-        """Decide once, from the signature, where every argument of ``fn`` comes from."""
+    def plan(
+        self, role: str, fn: Callable[..., Any], fwd: Forwarded | None, first: str | None = None
+    ) -> list[Slot]:
+        """Decide once, from the signature, where every argument of ``fn`` comes from. With
+        ``first`` (``"output"``: forward's output; ``"given"``: the value passed to :meth:`call`),
+        the first argument comes from there whatever its name (``softmax_loss(x, y)``'s ``x``,
+        ``backward(dout)``'s ``dout``)."""
         try:
             sig = inspect.signature(fn)
         except (TypeError, ValueError) as exc:
@@ -176,34 +208,57 @@ class Binder:
             ) from None
         slots: list[Slot] = []
         pending_defaults: list[Slot] = []
-        for p in sig.parameters.values():
+        params = list(sig.parameters.values())
+        if first is not None and params:
+            slots.append((params[0].name, "positional", first, None))
+            params = params[1:]
+        for p in params:
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 continue
             how = "positional" if p.kind is p.POSITIONAL_ONLY else "keyword"
             found = self.source(p.name, fwd)
+            if found is None and p.default is p.empty:
+                found = self.folded(p.name, fwd)
+            if found is None and p.default is p.empty and p.name in self.defaults:
+                found = ("default", self.defaults[p.name])
             if found is None:
                 if p.default is not p.empty:
                     # A skipped positional-only argument must still be passed if a later one is.
                     if how == "positional":
                         pending_defaults.append((p.name, how, "default", p.default))
                     continue
-                offer = ", ".join(self.on_offer(fwd))
-                raise GradcheckError(
-                    f"cannot bind argument {p.name!r} of {describe(role, fn)}: nothing on offer "
-                    f"is called {p.name!r}. Names on offer: {offer}. Pass it as a keyword "
-                    f"({p.name}=...) or rename the argument."
-                )
+                raise GradcheckError(self._unbound(p.name, role, fn, fwd))
             if how == "positional":
                 slots.extend(pending_defaults)
                 pending_defaults = []
             slots.append((p.name, how, found[0], found[1]))
         return slots
 
-    def call(self, fn: Callable[..., Any], slots: Sequence[Slot], fwd: Forwarded | None) -> Any:
+    def _unbound(self, arg: str, role: str, fn: Callable[..., Any], fwd: Forwarded | None) -> str:
+        """The error for an argument nothing binds, with advice that works when followed: a
+        forward result must come from forward (a fixed keyword would freeze it, and a correct model
+        would FAIL); a fixed value (a hyperparameter) may be passed."""
+        offer = self.on_offer(fwd)
+        close = difflib.get_close_matches(arg, offer, n=1, cutoff=0.75)
+        hint = f"Did you mean {close[0]!r}? Rename the argument to it. " if close else ""
+        return (
+            f"cannot bind argument {arg!r} of {describe(role, fn)}: nothing on offer is called "
+            f"{arg!r}. Names on offer: {', '.join(offer)}. {hint}If forward computes it, return "
+            f"it from forward under that name; if it is a fixed value (a hyperparameter), give it: "
+            f"a module-level {arg} = ..., --set {arg}=VALUE, or gradcheck.check(..., {arg}=...)."
+        )
+
+    def call(
+        self,
+        fn: Callable[..., Any],
+        slots: Sequence[Slot],
+        fwd: Forwarded | None,
+        given: Any = None,
+    ) -> Any:
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         for name, how, src, key in slots:
-            value = self.value(src, key, fwd)
+            value = given if src == "given" else self.value(src, key, fwd)
             if how == "positional":
                 args.append(value)
             else:
@@ -226,6 +281,8 @@ class Binder:
             return self.params[self.param_keys[key]]
         if src == "default":
             return key
+        if src == "global":
+            return self.module[key]
         assert fwd is not None  # the plan only names forward's results when there were some
         if src == "named":
             if key not in fwd.named:
@@ -239,3 +296,39 @@ class Binder:
         if src == "output":
             return fwd.output
         return fwd.cache_keys[key]
+
+
+def is_module_value(value: object) -> bool:
+    """A module-level value an argument may be bound to: data or a hyperparameter, not a function,
+    class or imported module (and not a name the module does not define: None)."""
+    if value is None:
+        return False
+    return not (inspect.isroutine(value) or inspect.isclass(value) or inspect.ismodule(value))
+
+
+def holds_array(value: object, depth: int = 3) -> bool:
+    """An array, or a container holding one (``cache = (Z1, A1, ...)``), a few levels down."""
+    if isinstance(value, np.ndarray):
+        return True
+    if depth == 0:
+        return False
+    if isinstance(value, Mapping):
+        return any(holds_array(v, depth - 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(holds_array(v, depth - 1) for v in value)
+    return False
+
+
+def shared_defaults(*fns: Callable[..., Any]) -> dict[str, Any]:
+    """Defaults the given functions give their arguments, by name (the first function that gives
+    one wins): what a sibling without a default for the same name is called with."""
+    found: dict[str, Any] = {}
+    for fn in fns:
+        try:
+            params = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):
+            continue
+        for p in params:
+            if p.default is not p.empty:
+                found.setdefault(p.name, p.default)
+    return found

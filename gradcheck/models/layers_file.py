@@ -16,7 +16,7 @@ import contextlib
 import inspect
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ from gradcheck.models.importer import import_file
 from gradcheck.models.layer_spec import LayerSpec
 from gradcheck.models.model import Model
 from gradcheck.models.notebook import with_reading_notes
+from gradcheck.models.settings import parse_settings
 
 __all__ = ["LAYERS_NAME", "find_layers", "load_checkable"]
 
@@ -98,8 +99,11 @@ def load_checkable(
     forward: str | None = None,
     cost: str | None = None,
     backward: str | None = None,
+    settings: Sequence[str] = (),
 ) -> Model | dict[str, LayerSpec]:
-    """Import ``path`` once: its ``gradcheck_layers`` when no flag selects a model, else its model."""
+    """Import ``path`` once: its ``gradcheck_layers`` when no flag selects a model, else its model
+    (``settings``: ``--set NAME=VALUE`` items, :mod:`gradcheck.models.settings`)."""
+    parse_settings(settings)  # a malformed item is reported before the user's file runs
     module = import_file(path)
     if object_name is None and forward is None and cost is None and backward is None:
         with contextlib.redirect_stdout(sys.stderr):
@@ -107,6 +111,12 @@ def load_checkable(
         if layers is not None:
             return layers
     model = find_model(
-        module, str(path), object_name=object_name, forward=forward, cost=cost, backward=backward
+        module,
+        str(path),
+        object_name=object_name,
+        forward=forward,
+        cost=cost,
+        backward=backward,
+        settings=settings,
     )
     return with_reading_notes(model, vars(module))  # a notebook's skipped IPython lines

@@ -22,10 +22,13 @@ from typing import Any
 import numpy as np
 
 from gradcheck.errors import GradcheckError
+from gradcheck.models.layered import is_layered, layered_model
 from gradcheck.models.loose import make_loose
 from gradcheck.models.model import Model
 from gradcheck.models.model import type_name as _type_name
 from gradcheck.models.object_model import ObjectModel
+from gradcheck.models.object_subject import BACKWARD_METHODS
+from gradcheck.models.returns_grads import is_loss_object, loss_method_model
 from gradcheck.models.trio import make_trio
 from gradcheck.models.views import LiveParams
 
@@ -100,8 +103,20 @@ def from_object(
     ``params['W1']``, ``W[1]``) or have a gradient named like them (``dW1``, ``dW[1]``,
     ``grads['dW1']``); failing names, gradients are paired by shape. Report names follow the
     user's code: ``W[1]``, ``params['W1']``, ``W1``.
+
+    An object with ``.params`` and ``loss(...) -> (loss, grads)`` and no backward method (CS231n's
+    ``TwoLayerNet``) is checked through that loss, its arguments bound from ``inputs``
+    (``from_object(net, X=X, y=y, reg=0.05)``); a net whose list attribute holds layer objects
+    (``self.layers``) is read by :mod:`gradcheck.models.layered`.
     """
     _refuse_non_instance(obj)
+    named = (params, grads, forward, cost, backward)
+    if all(n is None for n in named):
+        if is_loss_object(obj) and not _has_backward(obj):
+            # CS231n's nets: loss(X, y, reg) -> (loss, grads) over .params, no backward method.
+            return loss_method_model(type(obj).__name__, obj, {}, inputs)
+        if is_layered(obj):  # a net of layer objects: parameters named layers[0].W
+            return layered_model("", obj, {}, inputs)
     adapted = ObjectModel(obj, params, grads, forward, cost, backward, inputs)
     subject = adapted.subject
     extra: dict[str, Any] = {
@@ -124,6 +139,10 @@ def from_object(
         owned_arrays=adapted.owned,
         extra=extra,
     )
+
+
+def _has_backward(obj: object) -> bool:
+    return any(callable(getattr(obj, name, None)) for name in BACKWARD_METHODS)
 
 
 def _refuse_non_instance(obj: object) -> None:

@@ -1,5 +1,8 @@
 """The trio: ``forward``, ``cost`` and ``backward`` with the user's own signatures, bound by name
 to the user's params, X, Y and keyword inputs (:mod:`gradcheck.models.binding`).
+
+A file's trio may have no cost function when its forward returns the cost
+(``forward_propagation_n(X, Y, parameters) -> (cost, cache)``): the loss is then forward's output.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck.errors import GradcheckError
-from gradcheck.models.binding import Binder, Forwarded, sort_forward_result
+from gradcheck.models.binding import Binder, Forwarded, shared_defaults, sort_forward_result
 from gradcheck.models.data import DATA_NAMES, batch_extra, owned_arrays
 from gradcheck.models.integrity import Fingerprint
 from gradcheck.models.model import Model, cast_copy, require_callable
@@ -31,7 +34,7 @@ class Trio:
     def __init__(
         self,
         forward: Callable[..., Any],
-        cost: Callable[..., Any],
+        cost: Callable[..., Any] | None,
         backward: Callable[..., Any],
         binder: Binder,
     ) -> None:
@@ -43,7 +46,7 @@ class Trio:
         # are only known at run time). Floating-point warnings are the engine's business, not ours.
         with np.errstate(all="ignore"):
             fwd = self.run_forward()
-        self.cost_slots = binder.plan("cost", cost, fwd)
+        self.cost_slots = [] if cost is None else binder.plan("cost", cost, fwd)
         self.backward_slots = binder.plan("backward", backward, fwd)
         self.backward_names: tuple[str | None, ...] | None = None
         self.backward_names_read = False
@@ -57,6 +60,8 @@ class Trio:
 
     def loss(self) -> Any:
         fwd = self.run_forward()
+        if self.cost is None:  # forward returns the cost
+            return fwd.output
         return self.binder.call(self.cost, self.cost_slots, fwd)
 
     def grads(self) -> Mapping[str, Any]:
@@ -97,25 +102,18 @@ def make_trio(
     X: object,
     Y: object,
     inputs: Mapping[str, object],
+    *,
+    module: Mapping[str, Any] | None = None,
+    cost_optional: bool = False,
 ) -> Model:
-    missing = [
-        n for n, v in (("forward", forward), ("cost", cost), ("backward", backward)) if v is None
-    ]
-    if missing:
-        raise GradcheckError(
-            "the trio needs forward, cost and backward; missing: " + ", ".join(missing)
-        )
-    if params is None:
-        raise GradcheckError(
-            "the trio needs params: a mapping of name -> array (e.g. {'W1': W1, 'b1': b1})"
-        )
-    fwd_fn = require_callable("forward", forward, "forward(...) -> output")
-    cost_fn = require_callable("cost", cost, "cost(...) -> float")
-    back_fn = require_callable("backward", backward, "backward(...) -> gradients")
+    """The trio's Model. ``module`` (discovery: the user's module namespace) offers its values to
+    the functions' arguments; with ``cost_optional`` a missing cost means forward returns it."""
+    fwd_fn, cost_fn, back_fn = _functions(forward, cost, backward, params, cost_optional)
     live = live_view(params)
     assert isinstance(params, Mapping)
     keys = {name: key for name, key in zip(live, params)}
-    binder = Binder(params, keys, X, Y, inputs)
+    fns = [f for f in (fwd_fn, cost_fn, back_fn) if f is not None]
+    binder = Binder(params, keys, X, Y, inputs, module=module, defaults=shared_defaults(*fns))
     owned = owned_arrays({"X": X, "Y": Y, **inputs})
     data = {k: v for k, v in (owned() if owned else {}).items() if k in DATA_NAMES}
     # Forward runs once here, to bind cost and backward: it must leave parameters and data as it
@@ -132,20 +130,41 @@ def make_trio(
         grads=trio.grads,
         form="trio",
         source=source_of(underlying_function(fwd_fn)),
-        trace_targets=(fwd_fn, cost_fn, back_fn),
+        trace_targets=tuple(fns),
         owned_arrays=owned,
         extra={
             **batch_extra(X, Y),
-            "loss_label": f"{forward_label} or {display_name(cost_fn)}()",
+            "loss_label": forward_label
+            if cost_fn is None
+            else f"{forward_label} or {display_name(cost_fn)}()",
             "grads_label": f"{forward_label} or {display_name(back_fn)}()",
         },
         recast=lambda dtype: make_trio(
             fwd_fn,
             cost_fn,
             back_fn,
-            cast_copy(params, dtype),
-            cast_copy(X, dtype),
-            cast_copy(Y, dtype),
-            {k: cast_copy(v, dtype) for k, v in inputs.items()},
+            *(cast_copy(v, dtype) for v in (params, X, Y, inputs)),
+            module=module,
+            cost_optional=cost_optional,
         ),
     )
+
+
+def _functions(
+    forward: object, cost: object, backward: object, params: object, cost_optional: bool
+) -> tuple[Callable[..., Any], Callable[..., Any] | None, Callable[..., Any]]:
+    """The trio's three functions, refused with a message when one is missing or not callable."""
+    needed = (("forward", forward), ("cost", cost), ("backward", backward))
+    missing = [n for n, v in needed if v is None and not (n == "cost" and cost_optional)]
+    if missing:
+        raise GradcheckError(
+            "the trio needs forward, cost and backward; missing: " + ", ".join(missing)
+        )
+    if params is None:
+        raise GradcheckError(
+            "the trio needs params: a mapping of name -> array (e.g. {'W1': W1, 'b1': b1})"
+        )
+    fwd_fn = require_callable("forward", forward, "forward(...) -> output")
+    cost_fn = None if cost is None else require_callable("cost", cost, "cost(...) -> float")
+    back_fn = require_callable("backward", backward, "backward(...) -> gradients")
+    return fwd_fn, cost_fn, back_fn

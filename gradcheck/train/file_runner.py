@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -122,6 +122,7 @@ def watch_file(
     forward: str | None = None,
     cost: str | None = None,
     backward: str | None = None,
+    settings: Sequence[str] = (),
     use_train_step: bool = True,
     options: WatchOptions | None = None,
     check: bool = True,
@@ -134,7 +135,14 @@ def watch_file(
     what was set. Without a ``train_step()``, plain gradient descent at ``lr``.
     """
     before = set(sys.modules)
-    model = load_model(path, object_name=object_name, forward=forward, cost=cost, backward=backward)
+    model = load_model(
+        path,
+        object_name=object_name,
+        forward=forward,
+        cost=cost,
+        backward=backward,
+        settings=settings,
+    )
     module = _loaded_module(path, before)
     namespace: dict[str, Any] = vars(module) if module is not None else {}
     label, state = _state_of(model, namespace, object_name)

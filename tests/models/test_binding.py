@@ -145,8 +145,10 @@ def test_an_unbindable_argument_names_function_argument_and_offer() -> None:
         "cannot bind argument 'w_2' of the backward function "
         "back_prop_typo(z1, a1, z2, a2, w_2, x, y): "
         "nothing on offer is called 'w_2'. Names on offer: x, y, params, parameters, "
-        "z1, a1, z2, a2, AL, output, out, y_hat, yhat, Y_hat, Yhat, A, probs, scores, w1, b1, w2, b2. "
-        "Pass it as a keyword (w_2=...) or rename the argument."
+        "params_values, z1, a1, z2, a2, AL, output, out, y_hat, yhat, Y_hat, Yhat, A, probs, "
+        "scores, w1, b1, w2, b2. Did you mean 'w2'? Rename the argument to it. If forward computes "
+        "it, return it from forward under that name; if it is a fixed value (a hyperparameter), "
+        "give it: a module-level w_2 = ..., --set w_2=VALUE, or gradcheck.check(..., w_2=...)."
     )
 
 
@@ -159,7 +161,9 @@ def test_forward_cannot_bind_its_own_outputs() -> None:
     assert message.startswith("cannot bind argument 'z1' of the forward function")
     assert "(W, z1)" in message
     assert message.endswith(
-        "Names on offer: params, parameters, W. Pass it as a keyword (z1=...) or rename the argument."
+        "Names on offer: params, parameters, params_values, W. If forward computes it, return it "
+        "from forward under that name; if it is a fixed value (a hyperparameter), give it: a "
+        "module-level z1 = ..., --set z1=VALUE, or gradcheck.check(..., z1=...)."
     )
 
 

@@ -145,7 +145,12 @@ def test_nothing_found_lists_definitions_and_what_was_looked_for(tmp_path: Path)
     assert str(err.value) == (
         f"found no model in {path}. Looked for, in order: gradcheck_model (a model object or a "
         "function returning one); functions forward, cost, backward with params (or parameters), "
-        "X (or x), Y (or y); functions loss, grads with params. The file defines functions: "
+        "X (or x), Y (or y); a course family (forward_propagation, compute_cost, "
+        "backward_propagation; L_model_forward, L_model_backward; full_forward_propagation, "
+        "get_cost_value, full_backward_propagation); functions loss, grads with params; a "
+        "function returning (loss, dW, ...) for module-level arrays; an object with .params and "
+        "a loss method; a net of layer objects; a network whose backprop returns its gradients. "
+        "The file defines functions: "
         "forward_prop, back_prop; other names: w1, lr. Use --object NAME for a model object, "
         "--forward/--cost/--backward for functions with other names, or define gradcheck_model."
     )
@@ -174,7 +179,8 @@ def test_the_default_trio_without_params_says_what_it_lacks(tmp_path: Path) -> N
     with pytest.raises(GradcheckError) as err:
         load_model(path)
     assert str(err.value) == (
-        f"{path} defines forward, cost, backward but no module-level params (or parameters): "
+        f"{path} defines forward, cost, backward but no module-level params (or parameters, "
+        "params_values): "
         "the mapping of name -> array they are checked at"
     )
 
