@@ -25,12 +25,19 @@ from gradcheck.numerics.fixes import (
     FIX_LARGE,
     FIX_LOG,
     FIX_LOG_SIGMOID,
+    FIX_LOG_SOFTMAX,
     FIX_SIGMOID,
     FIX_SOFTMAX,
     FIX_SQRT,
     FIX_ZERO_OVER_ZERO,
 )
-from gradcheck.numerics.roles import _ROLE_NAMES, _exp_over_sum, _roles, _sigmoid_operand
+from gradcheck.numerics.roles import (
+    _ROLE_NAMES,
+    _exp_over_sum,
+    _roles,
+    _sigmoid_operand,
+    _softmax_operand,
+)
 from gradcheck.numerics.source import Stmt
 from gradcheck.numerics.summary import _as_base_array, _is_numeric, summarize
 
@@ -210,6 +217,34 @@ def _log_of_sigmoid(op: Operand, ev: Evidence) -> str:
     )
 
 
+def _softmax_in_reach(op: Operand, ev: Evidence) -> tuple[str, int] | None:
+    """The softmax with exact zeros the log argument is (``probs[range(m), y]``), or, when it was
+    picked out of one in an earlier statement (``correct = probs[...]``), a local softmax of the
+    frame that holds exact zeros."""
+    found = _softmax_operand(op.node, ev.loc, ev.glob) if op.node is not None else None
+    if found is not None:
+        return found
+    for name, value in ev.loc.items():
+        if isinstance(value, np.ndarray) and value is not op.value and value.size <= 10**7:
+            sm = _softmax_operand(ast.Name(id=name, ctx=ast.Load()), {name: value}, {})
+            if sm is not None and sm[1] > 0:
+                return sm
+    return None
+
+
+def _log_of_zero_of_softmax(op: Operand, ev: Evidence) -> bool:
+    return _log_of_zero(op, ev) and _softmax_in_reach(op, ev) is not None
+
+
+def _log_of_softmax(op: Operand, ev: Evidence) -> str:
+    name, zeros = _softmax_in_reach(op, ev) or ("", 0)
+    return (
+        _log_got_zero(op, ev) + f": {name} is a softmax whose probabilities underflowed to exactly "
+        f"0.0 ({_entries(zeros)}): exp of a logit more than about 745 below the row's largest rounds "
+        f"to 0, so the log of its probability is -inf."
+    )
+
+
 def _log_of_zero_cause(op: Operand, ev: Evidence) -> str:
     return _log_got_zero(op, ev) + "."
 
@@ -376,6 +411,7 @@ CATALOGUE: tuple[Case, ...] = (
     Case("overflow", "exp", _EXP, _exp_overflows, _exp_overflowed, FIX_EXP),
     Case("overflow", STATEMENT, _WHOLE, _always, _exceeded_largest, FIX_LARGE),
     # divide: a log of 0 anywhere in the statement, then a zero denominator or 0 ** negative
+    Case("divide", "log", _LOG, _log_of_zero_of_softmax, _log_of_softmax, FIX_LOG_SOFTMAX),
     Case("divide", "log", _LOG, _log_of_zero_of_sigmoid, _log_of_sigmoid, FIX_LOG_SIGMOID),
     Case("divide", "log", _LOG, _log_of_zero, _log_of_zero_cause, FIX_LOG),
     Case("divide", "denominator", _DEN, _zero_den_of_sigmoid, _den_of_sigmoid, FIX_DZ),

@@ -59,3 +59,9 @@ FIX_INPUT = (
     "after loading, then drop or impute the missing values. For parameters: the previous update wrote "
     "it; watch the training (gradcheck watch) to find the step and the statement."
 )
+FIX_LOG_SOFTMAX = (
+    "Compute the cost from the logits with a log-softmax, which never takes the log of a rounded 0: "
+    "shifted = z - z.max(axis=1, keepdims=True); log_probs = shifted - np.log(np.exp(shifted)"
+    ".sum(axis=1, keepdims=True)) (a logsumexp), then cost = -np.mean(log_probs[np.arange(m), y]). "
+    "Clipping probs before the log only hides the underflow."
+)

@@ -78,6 +78,21 @@ def _restore_params(params: Mapping[str, np.ndarray], saved: Mapping[str, np.nda
             np.copyto(arr, snap)
 
 
+def _at_last_good(model: Model, done: _Progress, run: Callable[[], Any]) -> Any:
+    """``run()`` at the parameters the failing step started from; the live ones are put back after.
+
+    The replay of :func:`gradcheck.train.origins.replayed`: it reads a saved copy of the state, so the
+    watched run computes exactly what it would unwatched.
+    """
+    live: dict[str, np.ndarray] = {}
+    _copy_params(model.params, live)
+    _restore_params(model.params, done.last_good)
+    try:
+        return run()
+    finally:
+        _restore_params(model.params, live)
+
+
 @dataclass
 class _Progress:
     """How far a run got: the last state before any NaN (kept before each step), and why it ended."""
@@ -130,6 +145,8 @@ def train(
     _traced(watch_, 0)
     run = _training_step(model, step, lr)
     done = _Progress(notes=list(notes))
+    watch_.replay_cost = lambda: _at_last_good(model, done, model.loss)
+    watch_.replay = lambda: _at_last_good(model, done, lambda: (model.loss(), model.grads()))
     _run_steps(watch_, model, run, steps, progress, done)
     if watch_.first is not None:
         # Trace the state the failing step started from: the weights before the NaN reached them.
