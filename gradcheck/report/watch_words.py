@@ -103,6 +103,8 @@ def verdict_text(s: WatchSummary) -> str:
         bits.append(f"{s.steps} steps without NaN/Inf")
         if s.checks:
             bits[-1] += ", gradients agree"
+        if any(w.kind == "not_learning" for w in s.warnings):
+            bits[-1] += ", but the model is not learning (see not_learning)"
         bits[-1] += "."
     if s.warnings:
         bits.append(f"{len(s.warnings)} warning(s) about the training above.")

@@ -397,8 +397,16 @@ class Watch:
         """What the watch saw so far, with the training-health warnings."""
         tensors = self.tensors()
         trend = cost_trend(self.costs)
+        extra = list(extra_warnings)
+        checks_ok = all(c.ok for c in self.checks) if self.checks else None
         health = training_health(
-            self.costs, tensors, lr=lr, activations=self.activations, nonfinite=self.first
+            self.costs,
+            tensors,
+            lr=lr,
+            activations=self.activations,
+            nonfinite=self.first,
+            context=extra,
+            gradients_ok=checks_ok,
         )
         last_grads = self._readings.last_grads
         grads_health = gradient_norm_health(last_grads) if last_grads else []
@@ -410,7 +418,7 @@ class Watch:
             detected_step=self.detected_step,
             nonfinite_steps=self.nonfinite_steps,
             origins=tuple(self.origins),
-            warnings=tuple(_dedupe([*health, *extra_warnings, *grads_health])),
+            warnings=tuple(_dedupe([*health, *extra, *grads_health])),
             tensors=tensors,
             checks=tuple(self.checks),
             activations=tuple(self.activations),

@@ -109,3 +109,60 @@ class FloatCost(LinearRegression):
         for r in residual.tolist():
             total += r * r  # <- origin: float cost
         return total / len(self.y)
+
+
+# --------------------------------------------------------------------------------------------------
+# CS231n-style two-layer net trained with minibatch SGD: each cost is of another batch, so it jitters.
+
+
+class TwoLayerNet:
+    def __init__(self, seed: int = 0, hidden: int = 32, n: int = 600, classes: int = 3) -> None:
+        rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(seed + 1)
+        self.X = rng.standard_normal((n, 2))
+        angle = np.arctan2(self.X[:, 1], self.X[:, 0])
+        self.y = ((angle + np.pi) / (2 * np.pi) * classes).astype(int) % classes
+        self.params = {
+            "W1": rng.standard_normal((2, hidden)) * np.sqrt(2 / 2),
+            "b1": np.zeros(hidden),
+            "W2": rng.standard_normal((hidden, classes)) * np.sqrt(1 / hidden),
+            "b2": np.zeros(classes),
+        }
+        self.batch_size = 32
+        self.learning_rate = 0.1
+        self.loss_history: list[float] = []
+
+    def loss(self, X: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+        p = self.params
+        h = np.maximum(0, X @ p["W1"] + p["b1"])
+        scores = h @ p["W2"] + p["b2"]
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        N = X.shape[0]
+        loss = -log_probs[np.arange(N), y].mean()
+        dscores = np.exp(log_probs)
+        dscores[np.arange(N), y] -= 1
+        dscores /= N
+        dh = dscores @ p["W2"].T
+        dh[h <= 0] = 0
+        grads = {
+            "W1": X.T @ dh,
+            "b1": dh.sum(axis=0),
+            "W2": h.T @ dscores,
+            "b2": dscores.sum(axis=0),
+        }
+        return float(loss), grads
+
+    def train_step(self) -> float:
+        idx = self.rng.choice(len(self.y), self.batch_size)
+        loss, grads = self.loss(self.X[idx], self.y[idx])
+        for k in self.params:
+            self.params[k] -= self.learning_rate * grads[k]
+        self.loss_history.append(loss)
+        return loss
+
+    def full_loss(self, params: Mapping[str, np.ndarray]) -> float:
+        return self.loss(self.X, self.y)[0]
+
+    def full_grads(self, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return self.loss(self.X, self.y)[1]
