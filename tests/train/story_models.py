@@ -166,3 +166,69 @@ class TwoLayerNet:
 
     def full_grads(self, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         return self.loss(self.X, self.y)[1]
+
+
+# --------------------------------------------------------------------------------------------------
+# A deep ReLU net, course style, whose hidden activations are one conditional expression; a learning
+# rate far too high drives every hidden unit dead without a single NaN.
+
+
+def sigmoid(Z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-Z))
+
+
+class DeepNet:
+    def __init__(self, layers: tuple[int, ...] = (4, 16, 16, 1), seed: int = 0, m: int = 128):
+        rng = np.random.default_rng(seed)
+        self.X = rng.standard_normal((layers[0], m))
+        self.Y = (self.X[0:1] * self.X[1:2] > 0).astype(np.float64)
+        self.L = len(layers) - 1
+        self.parameters: dict[str, np.ndarray] = {}
+        for l in range(1, self.L + 1):
+            self.parameters["W" + str(l)] = rng.standard_normal(
+                (layers[l], layers[l - 1])
+            ) * np.sqrt(2 / layers[l - 1])
+            self.parameters["b" + str(l)] = np.zeros((layers[l], 1))
+        self.caches: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.learning_rate = 0.05
+
+    def forward(self) -> np.ndarray:
+        A = self.X
+        self.caches["A0"] = A
+        L = self.L
+        for l in range(1, L + 1):
+            Z = self.parameters["W" + str(l)] @ A + self.parameters["b" + str(l)]
+            A = sigmoid(Z) if l == L else np.maximum(0, Z)
+            self.caches["Z" + str(l)] = Z
+            self.caches["A" + str(l)] = A
+        return A
+
+    def cost(self) -> Any:
+        AL = np.clip(self.caches["A" + str(self.L)], 1e-12, 1 - 1e-12)
+        return -np.mean(self.Y * np.log(AL) + (1 - self.Y) * np.log(1 - AL))
+
+    def backward(self) -> None:
+        m = self.X.shape[1]
+        dZ = self.caches["A" + str(self.L)] - self.Y
+        for l in range(self.L, 0, -1):
+            self.grads["dW" + str(l)] = dZ @ self.caches["A" + str(l - 1)].T / m
+            self.grads["db" + str(l)] = dZ.sum(axis=1, keepdims=True) / m
+            if l > 1:
+                dA = self.parameters["W" + str(l)].T @ dZ
+                dZ = dA * (self.caches["Z" + str(l - 1)] > 0)
+
+    def train_step(self) -> Any:
+        self.forward()
+        cost = self.cost()
+        self.backward()
+        for key in self.parameters:
+            self.parameters[key] -= self.learning_rate * self.grads["d" + key]
+        return cost
+
+    def dead_hidden_units(self) -> int:
+        """The truth, taken by hand: hidden units that are not positive for any example."""
+        self.forward()
+        return sum(
+            int(np.sum(~(self.caches["A" + str(l)] > 0).any(axis=1))) for l in range(1, self.L)
+        )
