@@ -8,14 +8,24 @@ teach gradcheck a new cause, add one row (and its test) where it should win over
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from itertools import groupby
 from typing import Any
 
 import numpy as np
 
+from gradcheck.numerics import stories
 from gradcheck.numerics.access import _FAIL, _is_plain
+from gradcheck.numerics.case import (
+    SIGMOID_ONE_AT,
+    STATEMENT,
+    Case,
+    Evidence,
+    Operand,
+    _arr,
+    _entries,
+    _float_dtype,
+)
 from gradcheck.numerics.fixes import (
     FIX_DIVIDE,
     FIX_DOMAIN,
@@ -39,98 +49,7 @@ from gradcheck.numerics.roles import (
     _softmax_operand,
 )
 from gradcheck.numerics.source import Stmt
-from gradcheck.numerics.summary import _as_base_array, _is_numeric, summarize
-
-#: Largest argument of exp before it overflows, by dtype (log of the largest finite value).
-EXP_LIMIT = {
-    np.dtype(t): float(np.log(np.finfo(t).max)) for t in (np.float16, np.float32, np.float64)
-}
-
-#: 1 / (1 + exp(-z)) rounds to exactly 1.0 in float64 once z exceeds about this.
-SIGMOID_ONE_AT = 36.7
-
-#: The sweep of the rows that look at the statement as a whole, not at one operand.
-STATEMENT = "statement"
-
-
-@dataclass(frozen=True)
-class Operand:
-    """One operand role of the origin, read from the frame: the denominator of a division, ...
-
-    ``partner`` is the numerator of a division or the exponent of a power (None otherwise). The
-    statement as a whole is the operand of role ``statement`` (no value, no node).
-    """
-
-    role: str
-    text: str
-    value: Any
-    partner_text: str | None
-    partner: Any
-    node: ast.expr | None
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What every case may look at besides its operand: the statement, the frame, the dtype."""
-
-    stmt: Stmt
-    variable: str | None
-    loc: Mapping[str, Any]
-    glob: Mapping[str, Any]
-    dtype: np.dtype[Any]
-
-    @property
-    def src(self) -> str:
-        return self.stmt.text or ""
-
-    @property
-    def lowered(self) -> str:
-        return (self.src + " " + (self.variable or "")).lower()
-
-    @property
-    def exp_limit(self) -> float:
-        return EXP_LIMIT.get(self.dtype, EXP_LIMIT[np.dtype(np.float64)])
-
-
-@dataclass(frozen=True)
-class Case:
-    """One row of the catalogue: the origin kind it explains, when it applies, what to say and do.
-
-    ``sweep`` groups consecutive rows of one kind into one pass over the operands (see
-    :func:`_first_match`): keep the rows of a sweep together. ``roles`` are the operand roles the
-    row looks at; the rows of the sweep ``STATEMENT`` look once at the statement as a whole
-    (role ``STATEMENT``), after every operand sweep of their kind came up empty. ``test`` decides,
-    ``cause`` words the finding (None: no sentence), ``fix`` is one of :mod:`~.fixes`.
-    """
-
-    kind: str
-    sweep: str
-    roles: tuple[str, ...]
-    test: Callable[[Operand, Evidence], bool]
-    cause: Callable[[Operand, Evidence], str | None]
-    fix: str
-
-
-# --------------------------------------------------------------------------------------------------
-# Reading an operand's numbers
-
-
-def _arr(v: Any) -> np.ndarray:
-    return np.asarray(_as_base_array(v) if isinstance(v, np.ndarray) else v)
-
-
-def _float_dtype(values: list[Any]) -> np.dtype[Any]:
-    for v in values:
-        if isinstance(v, np.ndarray) and v.dtype.kind == "f":
-            return np.dtype(v.dtype)
-    return np.dtype(np.float64)
-
-
-def _entries(n: int, of: str | None = None) -> str:
-    """'1 entry is' / '3 entries of A are' -- counts read as sentences."""
-    noun = "entry" if n == 1 else "entries"
-    verb = "is" if n == 1 else "are"
-    return f"{n} {noun} of {of} {verb}" if of else f"{n} {noun} {verb}"
+from gradcheck.numerics.summary import _is_numeric, summarize
 
 
 def _saturated(op: Operand, ev: Evidence) -> tuple[str, int, int] | None:
@@ -406,26 +325,34 @@ _SQRT, _LN, _DOMAIN, _WHOLE = ("sqrt",), ("log",), ("domain",), (STATEMENT,)
 #: Columns: kind, sweep, roles looked at, test, cause sentence, fix.
 CATALOGUE: tuple[Case, ...] = (
     # overflow: an exp whose argument passed the dtype's limit, by what the statement computes
+    stories.SOFTPLUS,
     Case("overflow", "exp", _EXP, _exp_overflows_in_softmax, _softmax_overflowed, FIX_SOFTMAX),
     Case("overflow", "exp", _EXP, _exp_overflows_in_sigmoid, _exp_overflowed, FIX_SIGMOID),
+    stories.EXP_FLOAT32,
     Case("overflow", "exp", _EXP, _exp_overflows, _exp_overflowed, FIX_EXP),
     Case("overflow", STATEMENT, _WHOLE, _always, _exceeded_largest, FIX_LARGE),
     # divide: a log of 0 anywhere in the statement, then a zero denominator or 0 ** negative
+    stories.XLOGY,
     Case("divide", "log", _LOG, _log_of_zero_of_softmax, _log_of_softmax, FIX_LOG_SOFTMAX),
     Case("divide", "log", _LOG, _log_of_zero_of_sigmoid, _log_of_sigmoid, FIX_LOG_SIGMOID),
     Case("divide", "log", _LOG, _log_of_zero, _log_of_zero_cause, FIX_LOG),
     Case("divide", "denominator", _DEN, _zero_den_of_sigmoid, _den_of_sigmoid, FIX_DZ),
+    stories.ZERO_COUNT_DIVIDE,
     Case("divide", "denominator", _DEN, _zero_denominator, _zero_den_cause, FIX_DIVIDE),
     Case("divide", "denominator", _POW, _zero_to_negative, _zero_to_negative_cause, FIX_DIVIDE),
     Case("divide", STATEMENT, _WHOLE, _always, _no_cause, FIX_DIVIDE),
     # invalid: an argument outside the domain, then 0/0 or inf/inf, then an overflowed exp
+    stories.ADAM,
+    stories.VARIANCE,
     Case("invalid", "argument", _SQRT, _negative_argument, _sqrt_of_negative, FIX_SQRT),
     Case("invalid", "argument", _LN, _negative_argument, _log_of_negative, FIX_LOG),
     Case("invalid", "argument", _DOMAIN, _outside_unit_interval, _leaves_domain, FIX_DOMAIN),
+    stories.ZERO_COUNT_INVALID,
     Case("invalid", "denominator", _DEN, _zero_over_zero, _zeros_normalised, FIX_ZERO_OVER_ZERO),
     Case("invalid", "denominator", _DEN, _inf_over_inf_in_softmax, _infs_divided, FIX_SOFTMAX),
     Case("invalid", "denominator", _DEN, _inf_over_inf, _infs_divided, FIX_INF_ARITHMETIC),
     Case("invalid", "exp", _EXP, _exp_overflows, _exp_overflowed_to_nan, FIX_SOFTMAX),
+    stories.MASKED_ROW,
     Case("invalid", STATEMENT, _WHOLE, _always, _inf_arithmetic, FIX_INF_ARITHMETIC),
 )
 
