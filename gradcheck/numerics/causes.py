@@ -279,6 +279,14 @@ def _zero_over_zero(op: Operand, ev: Evidence) -> bool:
     return _is_plain(op.value) and _is_plain(op.partner) and _both_zero(op) > 0
 
 
+def _zero_over_zero_of_sigmoid(op: Operand, ev: Evidence) -> bool:
+    """0/0 in ``(1 - Y) / (1 - A)``: a sigmoid output A inside the denominator is exactly 1.0."""
+    if not _zero_over_zero(op, ev):
+        return False
+    sat = _saturated(op, ev)
+    return sat is not None and sat[2] > 0 and sat[0] != op.text
+
+
 def _zeros_normalised(op: Operand, ev: Evidence) -> str:
     return (
         f"0/0 in {_both_zero(op)} entries: {op.partner_text} and {op.text} are both 0 there (a "
@@ -347,6 +355,7 @@ CATALOGUE: tuple[Case, ...] = (
     Case("invalid", "argument", _SQRT, _negative_argument, _sqrt_of_negative, FIX_SQRT),
     Case("invalid", "argument", _LN, _negative_argument, _log_of_negative, FIX_LOG),
     Case("invalid", "argument", _DOMAIN, _outside_unit_interval, _leaves_domain, FIX_DOMAIN),
+    Case("invalid", "denominator", _DEN, _zero_over_zero_of_sigmoid, _den_of_sigmoid, FIX_DZ),
     stories.ZERO_COUNT_INVALID,
     Case("invalid", "denominator", _DEN, _zero_over_zero, _zeros_normalised, FIX_ZERO_OVER_ZERO),
     Case("invalid", "denominator", _DEN, _inf_over_inf_in_softmax, _infs_divided, FIX_SOFTMAX),

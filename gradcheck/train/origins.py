@@ -86,9 +86,13 @@ def silent_origin(
     """NumPy reported nothing: the NaN was in the inputs, or made where errors were ignored.
 
     The object's arrays are searched data first (``X``, ``Y``), then parameters, then the rest
-    (gradients and caches hold the NaN because an input did). When no input holds it, the step is
-    replayed (``replay``, see :func:`replayed`) to find the statement.
+    (gradients and caches hold the NaN because an input did). First, when the step can be replayed
+    from a saved copy of its state (``replay``, see :func:`replayed`), the replay names the statement
+    (an input already non-finite is named there too, kind ``input``).
     """
+    origin = replayed(replay, step)
+    if origin is not None:
+        return origin
     inputs: dict[str, Any] = {}
     if state is not None:
         now = object_arrays(state)
@@ -101,9 +105,6 @@ def silent_origin(
         found = scan_inputs(inputs, phase="watch")
     if found is not None:
         return _came_with_the_data(found, step)
-    origin = replayed(replay, step)
-    if origin is not None:
-        return origin
     return _made_unreported(label, produced.get(label), step)
 
 

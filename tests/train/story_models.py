@@ -232,3 +232,76 @@ class DeepNet:
         return sum(
             int(np.sum(~(self.caches["A" + str(l)] > 0).any(axis=1))) for l in range(1, self.L)
         )
+
+
+# --------------------------------------------------------------------------------------------------
+# Logistic regression trained with Adam, written the way a learner silences warnings: the second
+# moment averages g instead of g ** 2 and its sqrt goes NaN inside np.errstate(invalid="ignore").
+
+
+class AdamLogistic:
+    def __init__(self, seed: int = 0, m: int = 64) -> None:
+        rng = np.random.default_rng(seed)
+        self.X = rng.standard_normal((m, 3))
+        self.y = (self.X @ np.array([1.0, -1.0, 0.5]) > 0).astype(np.float64)
+        self.params = {"w": rng.standard_normal(3) * 0.01, "b": np.zeros(1)}
+        self.m = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.t = 0
+        self.lr, self.beta1, self.beta2, self.eps = 0.01, 0.9, 0.999, 1e-8
+
+    def loss(self) -> Any:
+        z = self.X @ self.params["w"] + self.params["b"]
+        p = 1 / (1 + np.exp(-z))
+        return -np.mean(self.y * np.log(p + 1e-12) + (1 - self.y) * np.log(1 - p + 1e-12))
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        z = self.X @ self.params["w"] + self.params["b"]
+        p = 1 / (1 + np.exp(-z))
+        return {"w": self.X.T @ (p - self.y) / len(self.y), "b": np.array([np.mean(p - self.y)])}
+
+    def train_step(self) -> Any:
+        cost = self.loss()
+        g = self.gradients()
+        self.t += 1
+        with np.errstate(invalid="ignore"):
+            for k in self.params:
+                self.m[k] = self.beta1 * self.m[k] + (1 - self.beta1) * g[k]
+                self.v[k] = self.beta2 * self.v[k] + (1 - self.beta2) * g[k]
+                m_hat = self.m[k] / (1 - self.beta1**self.t)
+                v_hat = self.v[k] / (1 - self.beta2**self.t)
+                self.params[k] -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)  # <- origin: adam
+        return cost
+
+    def first_bad_step(self, steps: int) -> int | None:
+        """The truth, unwatched: the first step after which a parameter is non-finite."""
+        for step in range(1, steps + 1):
+            self.train_step()
+            if not all(np.isfinite(v).all() for v in self.params.values()):
+                return step
+        return None
+
+
+# --------------------------------------------------------------------------------------------------
+# A backward pass that silences NumPy: dA divides by a sigmoid output that rounded to exactly 1.0.
+
+
+class SilencedBackward:
+    def __init__(self, seed: int = 0, m: int = 40) -> None:
+        rng = np.random.default_rng(seed)
+        self.X = rng.standard_normal((2, m)) * 4
+        self.Y = (self.X[0:1] > 0).astype(np.float64)
+        self.params = {"W": rng.standard_normal((1, 2)), "b": np.zeros((1, 1))}
+
+    def loss(self, params: Mapping[str, np.ndarray]) -> Any:
+        A = 1 / (1 + np.exp(-(params["W"] @ self.X + params["b"])))
+        with np.errstate(all="ignore"):
+            return -np.mean(self.Y * np.log(A) + (1 - self.Y) * np.log(1 - A))
+
+    def grads(self, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        with np.errstate(all="ignore"):
+            A = 1 / (1 + np.exp(-(params["W"] @ self.X + params["b"])))
+            dA = -(self.Y / A - (1 - self.Y) / (1 - A))  # <- origin: silenced divide
+            dZ = dA * A * (1 - A)
+        m = self.X.shape[1]
+        return {"W": dZ @ self.X.T / m, "b": dZ.sum(axis=1, keepdims=True) / m}
