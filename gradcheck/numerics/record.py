@@ -257,7 +257,7 @@ def nonfinite_error(nf: NonFinite, *, step: int | None = None) -> NonFiniteError
     """The :class:`NonFiniteError` the watch raises for an origin (message, fix and fields)."""
     text = nf.message
     if step is not None:
-        text = f"step {step}: {text}"
+        text = f"step {step} (1 = the first call): {text}"
     if nf.fix:
         text += f"\nFix: {nf.fix}"
     return NonFiniteError(

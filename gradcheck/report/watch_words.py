@@ -78,7 +78,7 @@ def nonfinite_head(s: WatchSummary) -> str:
     found = ""
     if s.detected_step is not None and s.detected_step != s.first_nonfinite_step:
         found = f" (found in what step {s.detected_step} produced)"
-    return f"first non-finite value at step {s.first_nonfinite_step}{found}"
+    return f"first non-finite value at step {s.first_nonfinite_step}{found} (step 1 = the first update)"
 
 
 def later_origins(s: WatchSummary) -> list[str]:

@@ -305,3 +305,41 @@ class SilencedBackward:
             dZ = dA * A * (1 - A)
         m = self.X.shape[1]
         return {"W": dZ @ self.X.T / m, "b": dZ.sum(axis=1, keepdims=True) / m}
+
+
+# --------------------------------------------------------------------------------------------------
+# The softmax story as a course-style object whose backward is decorated with @gradcheck.watch.
+
+
+class SoftmaxNet:
+    def __init__(self, seed: int = 0) -> None:
+        inner = SoftmaxOnPixels(seed)
+        self.X, self.y, self.params = inner.X, inner.y, inner.params
+        self.learning_rate = 0.5
+        self.grads: dict[str, np.ndarray] = {}
+
+    def forward(self) -> None:
+        scores = self.X @ self.params["W"] + self.params["b"]
+        exps = np.exp(scores - scores.max(axis=1, keepdims=True))
+        self.probs = exps / exps.sum(axis=1, keepdims=True)
+
+    def compute_cost(self) -> None:
+        correct = self.probs[np.arange(len(self.y)), self.y]
+        self.cost = -np.mean(np.log(correct))  # <- origin: stored cost
+
+    def backward(self) -> None:
+        dscores = self.probs.copy()
+        dscores[np.arange(len(self.y)), self.y] -= 1
+        dscores /= len(self.y)
+        self.grads = {"dW": self.X.T @ dscores, "db": dscores.sum(axis=0)}
+
+    def update(self) -> None:
+        self.params["W"] -= self.learning_rate * self.grads["dW"]
+        self.params["b"] -= self.learning_rate * self.grads["db"]
+
+    def train(self, steps: int) -> None:
+        for _ in range(steps):
+            self.forward()
+            self.compute_cost()
+            self.backward()
+            self.update()
