@@ -343,3 +343,55 @@ class SoftmaxNet:
             self.compute_cost()
             self.backward()
             self.update()
+
+
+# --------------------------------------------------------------------------------------------------
+# A tanh net whose hidden units saturate as a too-large learning rate grows the first layer's weights.
+
+
+class TanhNet:
+    def __init__(self, seed: int = 0, n_h: int = 12, m: int = 100) -> None:
+        rng = np.random.default_rng(seed)
+        self.X = rng.standard_normal((3, m))
+        self.Y = (np.sin(2 * self.X[0:1]) + self.X[1:2] > 0).astype(np.float64)
+        self.W1 = rng.standard_normal((n_h, 3)) * np.sqrt(1 / 3)
+        self.b1 = np.zeros((n_h, 1))
+        self.W2 = rng.standard_normal((1, n_h)) * np.sqrt(1 / n_h)
+        self.b2 = np.zeros((1, 1))
+        self.learning_rate = 0.1
+
+    def forward_propagation(self) -> np.ndarray:
+        self.Z1 = self.W1 @ self.X + self.b1
+        self.A1 = np.tanh(self.Z1)
+        self.Z2 = self.W2 @ self.A1 + self.b2
+        self.A2 = 1 / (1 + np.exp(-self.Z2))
+        return self.A2
+
+    def compute_cost(self) -> Any:
+        A2 = np.clip(self.A2, 1e-12, 1 - 1e-12)
+        self.cost = -np.mean(self.Y * np.log(A2) + (1 - self.Y) * np.log(1 - A2))
+        return self.cost
+
+    def backward_propagation(self) -> None:
+        m = self.X.shape[1]
+        dZ2 = self.A2 - self.Y
+        self.dW2 = dZ2 @ self.A1.T / m
+        self.db2 = dZ2.sum(axis=1, keepdims=True) / m
+        dZ1 = (self.W2.T @ dZ2) * (1 - self.A1**2)
+        self.dW1 = dZ1 @ self.X.T / m
+        self.db1 = dZ1.sum(axis=1, keepdims=True) / m
+
+    def train_step(self) -> Any:
+        self.forward_propagation()
+        cost = self.compute_cost()
+        self.backward_propagation()
+        for name in ("W1", "b1", "W2", "b2"):
+            setattr(
+                self, name, getattr(self, name) - self.learning_rate * getattr(self, "d" + name)
+            )
+        return cost
+
+    def saturated_share(self) -> float:
+        """The truth by hand: the share of hidden outputs with |tanh| > 0.97."""
+        self.forward_propagation()
+        return float(np.mean(np.abs(self.A1) > 0.97))

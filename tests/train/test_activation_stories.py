@@ -45,3 +45,19 @@ def test_the_same_net_at_a_sane_learning_rate_has_no_dead_units_warning() -> Non
     summary = train(gradcheck.from_object(net), steps=300, step=net.train_step, state=net)
     assert net.dead_hidden_units() <= 2
     assert [w.kind for w in summary.warnings] == []
+
+
+def test_tanh_units_that_saturate_as_the_weights_grow_are_named_and_a_sane_run_is_quiet() -> None:
+    from tests.train.story_models import TanhNet
+
+    before = TanhNet().saturated_share()
+    net = TanhNet()
+    net.learning_rate = 5.0
+    summary = train(gradcheck.from_object(net), steps=500, step=net.train_step, state=net)
+    after = net.saturated_share()  # the truth by hand, on the trained net
+    assert after - before > 0.3
+    rising = [w for w in summary.warnings if w.kind == "saturation_rising"]
+    assert "self.A1" in [w.where for w in rising]
+    sane = TanhNet()
+    quiet = train(gradcheck.from_object(sane), steps=500, step=sane.train_step, state=sane)
+    assert sane.saturated_share() < 0.1 and [w.kind for w in quiet.warnings] == []
