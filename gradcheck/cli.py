@@ -283,7 +283,12 @@ def show(report: Any, *, as_json: bool, title: str) -> None:
 @main.command("watch")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option(
-    "--steps", type=click.IntRange(min=1), required=True, metavar="N", help="Training steps to run."
+    "--steps",
+    type=click.IntRange(min=1),
+    default=2000,
+    show_default=True,
+    metavar="N",
+    help="Training steps to run.",
 )
 @click.option(
     "--lr",

@@ -209,7 +209,7 @@ def exit_two_cases(tmp_path: Path) -> list[tuple[list[str], str, str]]:
         (["check", raises], "ZeroDivisionError", "your code raised ZeroDivisionError"),
         (["check", empty, "--mode", "bogus"], "UsageError", "'bogus' is not one of"),
         (["check"], "UsageError", "Missing argument 'FILE'"),
-        (["watch", empty], "UsageError", "Missing option '--steps'"),
+        (["watch", empty, "--steps", "0"], "UsageError", "Invalid value for '--steps'"),
         (["watch", empty, "--steps", "3", "--lr", "0.1"], "GradcheckError", "found no model"),
     ]
 

@@ -2,7 +2,9 @@
 
 ``W @ X + b`` is a pre-activation, ``np.maximum(0, Z)`` a ReLU, ``np.tanh(Z)`` a tanh,
 ``1 / (1 + np.exp(-Z))`` a sigmoid (also through the user's own ``relu()``/``sigmoid()`` helpers);
-``(z - mu) / np.sqrt(var + eps)`` normalises ``z``; a name like ``Z1`` is a last resort.
+``(z - mu) / np.sqrt(var + eps)`` normalises ``z``; a conditional expression is what its branches
+share (``sigmoid(Z) if l == L else np.maximum(0, Z)`` reads as a ReLU: see :func:`_conditional_kind`);
+a name like ``Z1`` is a last resort.
 """
 
 from __future__ import annotations
@@ -109,10 +111,26 @@ def _is_relu_product(node: ast.expr) -> bool:
     return False
 
 
+def _conditional_kind(node: ast.IfExp, function: str) -> str | None:
+    """``sigmoid(Z) if l == L else np.maximum(0, Z)``: the kind both branches share.
+
+    Which branch ran is known only at run time, so the branches must agree, with one exception: a
+    ReLU against a sigmoid is read as a ReLU. Its dead-unit count is right for the ReLU layers and
+    harmless for the sigmoid layer (a sigmoid output is never <= 0, so no sigmoid unit is "dead"),
+    while reading it as a sigmoid would call ReLU outputs above 1 saturated.
+    """
+    kinds = {_classify(node.body, function), _classify(node.orelse, function)}
+    if len(kinds) == 1:
+        return kinds.pop()
+    return RELU if kinds == {RELU, SIGMOID} else None
+
+
 def _classify(node: ast.expr | None, function: str = "") -> str | None:
     """What an expression computes, from its shape alone (None when it is none of the four)."""
     if node is None:
         return None
+    if isinstance(node, ast.IfExp):
+        return _conditional_kind(node, function)
     if _is_matmul(node):
         return PRE
     if (

@@ -111,6 +111,7 @@ _NUMPY_FUNC_NAMES = (
     "nan_to_num",
     "cbrt",
     "fabs",
+    "arange",
 )
 _NUMPY_FUNC_IDS = frozenset(id(getattr(np, n)) for n in _NUMPY_FUNC_NAMES if hasattr(np, n))
 _BUILTIN_CALLS: dict[int, Callable[[Any], Any]] = {

@@ -8,14 +8,24 @@ teach gradcheck a new cause, add one row (and its test) where it should win over
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from itertools import groupby
 from typing import Any
 
 import numpy as np
 
+from gradcheck.numerics import stories
 from gradcheck.numerics.access import _FAIL, _is_plain
+from gradcheck.numerics.case import (
+    SIGMOID_ONE_AT,
+    STATEMENT,
+    Case,
+    Evidence,
+    Operand,
+    _arr,
+    _entries,
+    _float_dtype,
+)
 from gradcheck.numerics.fixes import (
     FIX_DIVIDE,
     FIX_DOMAIN,
@@ -25,105 +35,21 @@ from gradcheck.numerics.fixes import (
     FIX_LARGE,
     FIX_LOG,
     FIX_LOG_SIGMOID,
+    FIX_LOG_SOFTMAX,
     FIX_SIGMOID,
     FIX_SOFTMAX,
     FIX_SQRT,
     FIX_ZERO_OVER_ZERO,
 )
-from gradcheck.numerics.roles import _ROLE_NAMES, _exp_over_sum, _roles, _sigmoid_operand
+from gradcheck.numerics.roles import (
+    _ROLE_NAMES,
+    _exp_over_sum,
+    _roles,
+    _sigmoid_operand,
+    _softmax_operand,
+)
 from gradcheck.numerics.source import Stmt
-from gradcheck.numerics.summary import _as_base_array, _is_numeric, summarize
-
-#: Largest argument of exp before it overflows, by dtype (log of the largest finite value).
-EXP_LIMIT = {
-    np.dtype(t): float(np.log(np.finfo(t).max)) for t in (np.float16, np.float32, np.float64)
-}
-
-#: 1 / (1 + exp(-z)) rounds to exactly 1.0 in float64 once z exceeds about this.
-SIGMOID_ONE_AT = 36.7
-
-#: The sweep of the rows that look at the statement as a whole, not at one operand.
-STATEMENT = "statement"
-
-
-@dataclass(frozen=True)
-class Operand:
-    """One operand role of the origin, read from the frame: the denominator of a division, ...
-
-    ``partner`` is the numerator of a division or the exponent of a power (None otherwise). The
-    statement as a whole is the operand of role ``statement`` (no value, no node).
-    """
-
-    role: str
-    text: str
-    value: Any
-    partner_text: str | None
-    partner: Any
-    node: ast.expr | None
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What every case may look at besides its operand: the statement, the frame, the dtype."""
-
-    stmt: Stmt
-    variable: str | None
-    loc: Mapping[str, Any]
-    glob: Mapping[str, Any]
-    dtype: np.dtype[Any]
-
-    @property
-    def src(self) -> str:
-        return self.stmt.text or ""
-
-    @property
-    def lowered(self) -> str:
-        return (self.src + " " + (self.variable or "")).lower()
-
-    @property
-    def exp_limit(self) -> float:
-        return EXP_LIMIT.get(self.dtype, EXP_LIMIT[np.dtype(np.float64)])
-
-
-@dataclass(frozen=True)
-class Case:
-    """One row of the catalogue: the origin kind it explains, when it applies, what to say and do.
-
-    ``sweep`` groups consecutive rows of one kind into one pass over the operands (see
-    :func:`_first_match`): keep the rows of a sweep together. ``roles`` are the operand roles the
-    row looks at; the rows of the sweep ``STATEMENT`` look once at the statement as a whole
-    (role ``STATEMENT``), after every operand sweep of their kind came up empty. ``test`` decides,
-    ``cause`` words the finding (None: no sentence), ``fix`` is one of :mod:`~.fixes`.
-    """
-
-    kind: str
-    sweep: str
-    roles: tuple[str, ...]
-    test: Callable[[Operand, Evidence], bool]
-    cause: Callable[[Operand, Evidence], str | None]
-    fix: str
-
-
-# --------------------------------------------------------------------------------------------------
-# Reading an operand's numbers
-
-
-def _arr(v: Any) -> np.ndarray:
-    return np.asarray(_as_base_array(v) if isinstance(v, np.ndarray) else v)
-
-
-def _float_dtype(values: list[Any]) -> np.dtype[Any]:
-    for v in values:
-        if isinstance(v, np.ndarray) and v.dtype.kind == "f":
-            return np.dtype(v.dtype)
-    return np.dtype(np.float64)
-
-
-def _entries(n: int, of: str | None = None) -> str:
-    """'1 entry is' / '3 entries of A are' -- counts read as sentences."""
-    noun = "entry" if n == 1 else "entries"
-    verb = "is" if n == 1 else "are"
-    return f"{n} {noun} of {of} {verb}" if of else f"{n} {noun} {verb}"
+from gradcheck.numerics.summary import _is_numeric, summarize
 
 
 def _saturated(op: Operand, ev: Evidence) -> tuple[str, int, int] | None:
@@ -207,6 +133,34 @@ def _log_of_sigmoid(op: Operand, ev: Evidence) -> str:
         _log_got_zero(op, ev)
         + f": {name} is a saturated sigmoid output ({which}; 1 / (1 + exp(-z)) "
         f"rounds to 1.0 once z > {SIGMOID_ONE_AT})."
+    )
+
+
+def _softmax_in_reach(op: Operand, ev: Evidence) -> tuple[str, int] | None:
+    """The softmax with exact zeros the log argument is (``probs[range(m), y]``), or, when it was
+    picked out of one in an earlier statement (``correct = probs[...]``), a local softmax of the
+    frame that holds exact zeros."""
+    found = _softmax_operand(op.node, ev.loc, ev.glob) if op.node is not None else None
+    if found is not None:
+        return found
+    for name, value in ev.loc.items():
+        if isinstance(value, np.ndarray) and value is not op.value and value.size <= 10**7:
+            sm = _softmax_operand(ast.Name(id=name, ctx=ast.Load()), {name: value}, {})
+            if sm is not None and sm[1] > 0:
+                return sm
+    return None
+
+
+def _log_of_zero_of_softmax(op: Operand, ev: Evidence) -> bool:
+    return _log_of_zero(op, ev) and _softmax_in_reach(op, ev) is not None
+
+
+def _log_of_softmax(op: Operand, ev: Evidence) -> str:
+    name, zeros = _softmax_in_reach(op, ev) or ("", 0)
+    return (
+        _log_got_zero(op, ev) + f": {name} is a softmax whose probabilities underflowed to exactly "
+        f"0.0 ({_entries(zeros)}): exp of a logit more than about 745 below the row's largest rounds "
+        f"to 0, so the log of its probability is -inf."
     )
 
 
@@ -325,6 +279,14 @@ def _zero_over_zero(op: Operand, ev: Evidence) -> bool:
     return _is_plain(op.value) and _is_plain(op.partner) and _both_zero(op) > 0
 
 
+def _zero_over_zero_of_sigmoid(op: Operand, ev: Evidence) -> bool:
+    """0/0 in ``(1 - Y) / (1 - A)``: a sigmoid output A inside the denominator is exactly 1.0."""
+    if not _zero_over_zero(op, ev):
+        return False
+    sat = _saturated(op, ev)
+    return sat is not None and sat[2] > 0 and sat[0] != op.text
+
+
 def _zeros_normalised(op: Operand, ev: Evidence) -> str:
     return (
         f"0/0 in {_both_zero(op)} entries: {op.partner_text} and {op.text} are both 0 there (a "
@@ -371,25 +333,35 @@ _SQRT, _LN, _DOMAIN, _WHOLE = ("sqrt",), ("log",), ("domain",), (STATEMENT,)
 #: Columns: kind, sweep, roles looked at, test, cause sentence, fix.
 CATALOGUE: tuple[Case, ...] = (
     # overflow: an exp whose argument passed the dtype's limit, by what the statement computes
+    stories.SOFTPLUS,
     Case("overflow", "exp", _EXP, _exp_overflows_in_softmax, _softmax_overflowed, FIX_SOFTMAX),
     Case("overflow", "exp", _EXP, _exp_overflows_in_sigmoid, _exp_overflowed, FIX_SIGMOID),
+    stories.EXP_FLOAT32,
     Case("overflow", "exp", _EXP, _exp_overflows, _exp_overflowed, FIX_EXP),
     Case("overflow", STATEMENT, _WHOLE, _always, _exceeded_largest, FIX_LARGE),
     # divide: a log of 0 anywhere in the statement, then a zero denominator or 0 ** negative
+    stories.XLOGY,
+    Case("divide", "log", _LOG, _log_of_zero_of_softmax, _log_of_softmax, FIX_LOG_SOFTMAX),
     Case("divide", "log", _LOG, _log_of_zero_of_sigmoid, _log_of_sigmoid, FIX_LOG_SIGMOID),
     Case("divide", "log", _LOG, _log_of_zero, _log_of_zero_cause, FIX_LOG),
     Case("divide", "denominator", _DEN, _zero_den_of_sigmoid, _den_of_sigmoid, FIX_DZ),
+    stories.ZERO_COUNT_DIVIDE,
     Case("divide", "denominator", _DEN, _zero_denominator, _zero_den_cause, FIX_DIVIDE),
     Case("divide", "denominator", _POW, _zero_to_negative, _zero_to_negative_cause, FIX_DIVIDE),
     Case("divide", STATEMENT, _WHOLE, _always, _no_cause, FIX_DIVIDE),
     # invalid: an argument outside the domain, then 0/0 or inf/inf, then an overflowed exp
+    stories.ADAM,
+    stories.VARIANCE,
     Case("invalid", "argument", _SQRT, _negative_argument, _sqrt_of_negative, FIX_SQRT),
     Case("invalid", "argument", _LN, _negative_argument, _log_of_negative, FIX_LOG),
     Case("invalid", "argument", _DOMAIN, _outside_unit_interval, _leaves_domain, FIX_DOMAIN),
+    Case("invalid", "denominator", _DEN, _zero_over_zero_of_sigmoid, _den_of_sigmoid, FIX_DZ),
+    stories.ZERO_COUNT_INVALID,
     Case("invalid", "denominator", _DEN, _zero_over_zero, _zeros_normalised, FIX_ZERO_OVER_ZERO),
     Case("invalid", "denominator", _DEN, _inf_over_inf_in_softmax, _infs_divided, FIX_SOFTMAX),
     Case("invalid", "denominator", _DEN, _inf_over_inf, _infs_divided, FIX_INF_ARITHMETIC),
     Case("invalid", "exp", _EXP, _exp_overflows, _exp_overflowed_to_nan, FIX_SOFTMAX),
+    stories.MASKED_ROW,
     Case("invalid", STATEMENT, _WHOLE, _always, _inf_arithmetic, FIX_INF_ARITHMETIC),
 )
 

@@ -56,6 +56,43 @@ FIX_INF_ARITHMETIC = (
 )
 FIX_INPUT = (
     "The value was non-finite before user code computed with it. For data: np.isnan(X).sum() right "
-    "after loading, then drop or impute the missing values. For parameters: the previous update wrote "
+    "after loading, then drop or impute the missing values (keep = np.isfinite(X).all(axis=1); "
+    "X, y = X[keep], y[keep], for examples in rows). For parameters: the previous update wrote "
     "it; watch the training (gradcheck watch) to find the step and the statement."
+)
+FIX_LOG_SOFTMAX = (
+    "Compute the cost from the logits with a log-softmax, which never takes the log of a rounded 0: "
+    "shifted = z - z.max(axis=1, keepdims=True); log_probs = shifted - np.log(np.exp(shifted)"
+    ".sum(axis=1, keepdims=True)) (a logsumexp), then cost = -np.mean(log_probs[np.arange(m), y]). "
+    "Clipping probs before the log only hides the underflow."
+)
+FIX_XLOGY = (
+    "Take p * log(p) as 0 where p is 0, its limit: np.where(p > 0, p * np.log(np.where(p > 0, p, 1)), "
+    "0.0), or scipy.special.xlogy(p, p); for a cross-entropy, compute it from the logits "
+    "(log-softmax) instead."
+)
+FIX_MASKED_ROW = (
+    "A row with every key masked has no softmax: mask with a large finite negative (np.where(mask, "
+    "scores, -1e9)) instead of -inf, or skip such rows and give them zero weight after the softmax "
+    "(weights = np.where(mask.any(axis=-1, keepdims=True), weights, 0.0))."
+)
+FIX_SOFTPLUS = (
+    "Compute log(1 + exp(z)) as np.logaddexp(0, z), which never overflows (for a sigmoid "
+    "cross-entropy: np.mean(np.logaddexp(0, z) - y * z)); in float32 exp overflows already above "
+    "88.7, so keep the loss in float64 (z.astype(np.float64)) if the model must stay float32."
+)
+FIX_EXP_FLOAT32 = (
+    "In float32 exp overflows above 88.7 (float64: 709.8): subtract the maximum before exponentiating "
+    "(or use np.logaddexp for a log-sum-exp), or compute this step in float64 "
+    "(z.astype(np.float64))."
+)
+FIX_ADAM = (
+    "Average the squared gradient: v = beta2 * v + (1 - beta2) * g ** 2 (g * g, not g), then "
+    "w -= lr * m_hat / (np.sqrt(v_hat) + eps) with eps outside the sqrt. Clipping v at 0 would only "
+    "hide the bug."
+)
+FIX_COUNT = (
+    "Divide only where the count is positive: np.divide(sums, counts, out=np.zeros_like(sums), "
+    "where=counts > 0), or by np.maximum(counts, 1); and decide what an empty group means (skip "
+    "it, or keep its previous value)."
 )

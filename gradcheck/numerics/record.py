@@ -125,15 +125,37 @@ def _input_story(
 ) -> tuple[str | None, str | None, str]:
     """(cause, fix, message) of a value already non-finite before the statement computed with it."""
     in_counts = counts
+    rows = ""
     getter = dict(stmt.operands).get(input_operand) if input_operand else None
     if getter is not None:
-        in_counts = _nonfinite_counts(getter(loc, glob))
+        value = getter(loc, glob)
+        in_counts = _nonfinite_counts(value)
+        rows = bad_rows(value)
     cause = (
-        f"{name} already held {_describe_counts(in_counts)} when {where} first computed with it; "
-        f"no statement in user code made it."
+        f"{name} already held {_describe_counts(in_counts)}{rows} when {where} first computed with "
+        f"it; no statement in user code made it."
     )
-    message = f"non-finite input at {where}: {name} was already non-finite ({_describe_counts(in_counts)})."
+    message = (
+        f"non-finite input at {where}: {name} was already non-finite "
+        f"({_describe_counts(in_counts)}{rows})."
+    )
     return cause, FIX_INPUT, message
+
+
+def bad_rows(value: Any) -> str:
+    """``" in rows 3 and 7 (2 of 10 rows)"``: where a data matrix holds its NaN/Inf (first axis)."""
+    if not isinstance(value, np.ndarray) or value.ndim < 2 or value.dtype.kind not in "fc":
+        return ""
+    with np.errstate(all="ignore"):
+        flat = value.reshape(value.shape[0], -1)
+        bad = np.flatnonzero(~np.isfinite(flat).all(axis=1))
+    if bad.size == 0:
+        return ""
+    shown = [str(int(i)) for i in bad[:5]]
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    more = ", ..." if bad.size > 5 else ""
+    word = "row" if bad.size == 1 else "rows"
+    return f" in {word} {listed}{more} ({bad.size} of {value.shape[0]} rows)"
 
 
 def _explained(
@@ -235,7 +257,7 @@ def nonfinite_error(nf: NonFinite, *, step: int | None = None) -> NonFiniteError
     """The :class:`NonFiniteError` the watch raises for an origin (message, fix and fields)."""
     text = nf.message
     if step is not None:
-        text = f"step {step}: {text}"
+        text = f"step {step} (1 = the first call): {text}"
     if nf.fix:
         text += f"\nFix: {nf.fix}"
     return NonFiniteError(

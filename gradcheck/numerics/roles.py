@@ -155,6 +155,34 @@ def _sigmoid_operand(
     return None
 
 
+def _softmax_output(a: Any) -> int | None:
+    """The axis along which ``a`` sums to 1 (a softmax over at least two classes), or None."""
+    if not isinstance(a, np.ndarray) or a.dtype.kind != "f" or a.ndim < 1 or a.size < 2:
+        return None
+    with np.errstate(all="ignore"):
+        b = _as_base_array(a)
+        if not np.isfinite(b).all() or b.min() < 0 or b.max() > 1:
+            return None
+        for axis in range(b.ndim - 1, -1, -1):
+            if b.shape[axis] >= 2 and np.allclose(b.sum(axis=axis), 1.0, rtol=1e-6, atol=1e-6):
+                return axis
+    return None
+
+
+def _softmax_operand(
+    expr: ast.expr, loc: Mapping[str, Any], glob: Mapping[str, Any]
+) -> tuple[str, int] | None:
+    """For a log argument like ``probs[range(m), y]``: the softmax ``probs`` in it, and its zeros."""
+    for n in ast.walk(expr):
+        if not isinstance(n, (ast.Name, ast.Attribute, ast.Subscript)):
+            continue
+        g = compile_getter(n)
+        v = g(loc, glob) if g is not None else None
+        if isinstance(v, np.ndarray) and _softmax_output(v) is not None:
+            return _text(n), int(np.count_nonzero(_as_base_array(v) == 0))
+    return None
+
+
 def _exp_over_sum(stmt: Stmt) -> bool:
     """Does the statement divide something by a sum of exponentials (a softmax)?"""
     if stmt.node is None:

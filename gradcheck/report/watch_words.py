@@ -78,7 +78,7 @@ def nonfinite_head(s: WatchSummary) -> str:
     found = ""
     if s.detected_step is not None and s.detected_step != s.first_nonfinite_step:
         found = f" (found in what step {s.detected_step} produced)"
-    return f"first non-finite value at step {s.first_nonfinite_step}{found}"
+    return f"first non-finite value at step {s.first_nonfinite_step}{found} (step 1 = the first update)"
 
 
 def later_origins(s: WatchSummary) -> list[str]:
@@ -103,6 +103,8 @@ def verdict_text(s: WatchSummary) -> str:
         bits.append(f"{s.steps} steps without NaN/Inf")
         if s.checks:
             bits[-1] += ", gradients agree"
+        if any(w.kind == "not_learning" for w in s.warnings):
+            bits[-1] += ", but the model is not learning (see not_learning)"
         bits[-1] += "."
     if s.warnings:
         bits.append(f"{len(s.warnings)} warning(s) about the training above.")

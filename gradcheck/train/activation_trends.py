@@ -75,14 +75,20 @@ def _saturation_rising(b: ActivationStats, s: ActivationStats, s0: int, s1: int)
 
 
 def _dead_units_rising(b: ActivationStats, s: ActivationStats, s0: int, s1: int) -> ReportWarning:
+    whole = (
+        " The whole layer is dead: no gradient reaches the layers below it, and the output no "
+        "longer depends on the input."
+        if s.units and s.dead_units == s.units
+        else ""
+    )
     return ReportWarning(
         kind="dead_units_rising",
         where=s.name,
         message=(
             f"{s.name}: dead ReLU units went from {b.dead_units} of {b.units} at step {s0} to "
             f"{s.dead_units} of {s.units} at step {s1}; a unit that never fires gets no gradient "
-            f"and never recovers. Usually a learning rate too high (large updates push the "
+            f"and never recovers.{whole} Usually a learning rate too high (large updates push the "
             f"biases negative): lower it, or use a leaky ReLU."
         ),
-        details={"step_first": s0, "step_last": s1},
+        details={"step_first": s0, "step_last": s1, "whole_layer": bool(whole)},
     )

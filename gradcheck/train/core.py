@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import inspect
+import math
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -49,7 +50,7 @@ from gradcheck.train.cost_trend import cost_trend
 from gradcheck.train.costs import StoredCost, call_cost, scalar_cost
 from gradcheck.train.finite import FiniteTest
 from gradcheck.train.options import NonFiniteWarning, WatchOptions, WatchWarning
-from gradcheck.train.origins import from_event, last_event, silent_origin
+from gradcheck.train.origins import COST_LABEL, cost_origin, from_event, last_event, silent_origin
 from gradcheck.train.readings import HealthReadings, ParamsSpec
 from gradcheck.train.training_health import training_health
 
@@ -118,6 +119,10 @@ class Watch:
         self._exit_registered = False
         self._summary_done = False
         self._own_calls = 0  # > 0 while the watch runs the user's code itself (checks, traces)
+        #: Replays of the failing step from a saved copy of the state, set by the runner: the cost
+        #: alone, and the whole step (each returns what it computes, run under the origin finder).
+        self.replay_cost: Callable[[], Any] | None = None
+        self.replay: Callable[[], Any] | None = None
 
     # -- arming -----------------------------------------------------------------------------------
     def start(self) -> Watch:
@@ -171,6 +176,9 @@ class Watch:
         state = self._state
         if state is None and self._method and args:
             state = args[0]
+        if step == 1:
+            with errors.paused(), np.errstate(all="ignore"):
+                self._readings.before_first(state, args)
         pre_cost: float | None = None
         if self._loss is not None or (self._loss_fallback is not None and not self._cost_found):
             pre_cost = self._read_loss(state)
@@ -203,6 +211,16 @@ class Watch:
         finally:
             self._own_calls -= 1
 
+    def _cost_replay(self, state: Any) -> Callable[[], Any] | None:
+        """What computes this step's cost again, for the origin finder (None: nothing can)."""
+        if self.replay_cost is not None:
+            return self.replay_cost
+        loss = self._loss if self._loss is not None else self._loss_fallback
+        if isinstance(loss, str):
+            value = getattr(state, loss, None)
+            return value if callable(value) else None
+        return loss
+
     def _read_loss(self, state: Any) -> float | None:
         """The loss evaluated before the call: the cost at the parameters this step starts from.
 
@@ -230,7 +248,13 @@ class Watch:
         cost = None if self._loss is not None else call_cost(result, state, self._stored_cost)
         if cost is not None:
             self._cost_found = True
-        self.costs.append(cost if cost is not None else pre_cost)
+        else:
+            cost = pre_cost
+        self.costs.append(cost)
+        if bad is None and cost is not None and not math.isfinite(cost) and self.first is None:
+            # The cost went non-finite while every array stayed finite (log of a probability that
+            # underflowed to exactly 0, a Python float): this step is the step reported.
+            bad = COST_LABEL
         if bad is not None:
             self._on_nonfinite(step, bad, result, state, args)
             if self.done:
@@ -307,13 +331,17 @@ class Watch:
         origin = errors.first
         errors.first = None  # later origins (keep_going) are caught afresh
         origin_step = step
+        if origin is None and label == COST_LABEL:
+            with self._own():
+                origin = cost_origin(step, self._cost_replay(state), self.costs[-1])
         if origin is not None:
             origin_step = int(origin.details.get("step") or step)
         elif self.origins:
             return  # the same NaN carried on (NumPy is silent on NaN arithmetic): reported already
         else:
             produced = self._names.produced(result, state)
-            origin = silent_origin(step, label, produced, state, args)
+            with self._own():
+                origin = silent_origin(step, label, produced, state, args, self.replay)
         self.origins.append((origin_step, origin))
         if self.first is None:
             self.first, self.first_step, self.detected_step = origin, origin_step, step
@@ -369,8 +397,16 @@ class Watch:
         """What the watch saw so far, with the training-health warnings."""
         tensors = self.tensors()
         trend = cost_trend(self.costs)
+        extra = list(extra_warnings)
+        checks_ok = all(c.ok for c in self.checks) if self.checks else None
         health = training_health(
-            self.costs, tensors, lr=lr, activations=self.activations, nonfinite=self.first
+            self.costs,
+            tensors,
+            lr=lr,
+            activations=self.activations,
+            nonfinite=self.first,
+            context=extra,
+            gradients_ok=checks_ok,
         )
         last_grads = self._readings.last_grads
         grads_health = gradient_norm_health(last_grads) if last_grads else []
@@ -382,7 +418,7 @@ class Watch:
             detected_step=self.detected_step,
             nonfinite_steps=self.nonfinite_steps,
             origins=tuple(self.origins),
-            warnings=tuple(_dedupe([*health, *extra_warnings, *grads_health])),
+            warnings=tuple(_dedupe([*health, *extra, *grads_health])),
             tensors=tensors,
             checks=tuple(self.checks),
             activations=tuple(self.activations),

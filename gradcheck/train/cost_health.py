@@ -1,4 +1,5 @@
-"""Findings about the cost curve: ``cost_rising`` / ``cost_oscillating`` and ``cost_plateau``.
+"""Findings about the cost curve: ``cost_rising`` / ``cost_oscillating`` (a stalled cost is
+:mod:`gradcheck.train.learning_health`).
 
 Each reads the :class:`~gradcheck.report.training.CostTrend` of the run, says what it saw with the
 numbers, and quotes the weights' update/weight ratios as the evidence for what usually fixes it.
@@ -6,13 +7,12 @@ numbers, and quotes the weights' update/weight ratios as the evidence for what u
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from gradcheck.report.formatting import pct
 from gradcheck.report.records import ReportWarning
 from gradcheck.report.training import CostTrend, TensorHealth
-from gradcheck.train.thresholds import CHANCE_TOLERANCE, lr_text
+from gradcheck.train.thresholds import lr_text
 
 __all__ = ["cost_warnings"]
 
@@ -20,22 +20,14 @@ _FIX_LR_HIGH = (
     "Lower the learning rate (try a tenth of it) until the update/weight ratio is about 1e-3, and scale "
     "the inputs to mean 0 / std 1 so that one rate suits every weight."
 )
-_FIX_STALLED = (
-    "Check that the updates reach the parameters, raise the learning rate if the update/weight ratio is "
-    "below 1e-4, look for dead or saturated units, and overfit a batch of 2-20 examples first (if even "
-    "that fails, the model cannot represent the task or the labels do not follow from the inputs)."
-)
 
 
 def cost_warnings(
     trend: CostTrend | None, tensors: Sequence[TensorHealth], lr: float | None
 ) -> list[ReportWarning]:
-    """The cost rose or oscillated (learning rate too high), or stalled without learning."""
+    """The cost rose or oscillated: the learning rate is probably too high."""
     if trend is not None and (trend.rising or trend.oscillating):
         return [_cost_rising(trend, _ratio_clause(tensors), lr)]
-    if trend is not None and trend.flat:
-        plateau = _cost_plateau(trend, _ratio_clause(tensors))
-        return [plateau] if plateau is not None else []
     return []
 
 
@@ -50,14 +42,6 @@ def _ratio_clause(tensors: Sequence[TensorHealth]) -> str:
         if ratios
         else ""
     )
-
-
-def _chance_level(cost: float) -> int | None:
-    """k when the cost is log(k): the cross-entropy of predicting 1/k for every one of k classes."""
-    for k in range(2, 1001):
-        if abs(cost - math.log(k)) <= CHANCE_TOLERANCE * math.log(k):
-            return k
-    return None
 
 
 def _cost_rising(trend: CostTrend, ratio_clause: str, lr: float | None) -> ReportWarning:
@@ -89,27 +73,4 @@ def _cost_rising(trend: CostTrend, ratio_clause: str, lr: float | None) -> Repor
             f"{_FIX_LR_HIGH}"
         ),
         details={"trend": trend.to_dict(), "lr": lr},
-    )
-
-
-def _cost_plateau(trend: CostTrend, ratio_clause: str) -> ReportWarning | None:
-    """``cost_plateau``: a flat second half that either never fell or sits at chance level (log k)."""
-    chance = _chance_level(trend.last)
-    never = trend.last >= trend.start * (1 - 1e-3)
-    if not (chance or never):
-        return None
-    what = (
-        f"the cost has stayed at {trend.last:.4g} over the second half of the run "
-        f"(it started at {trend.start:.4g})"
-    )
-    if chance:
-        what += (
-            f"; that is log({chance}) = {math.log(chance):.4g}, the cost of predicting 1/{chance} "
-            f"for every example: the network has learnt nothing beyond chance"
-        )
-    return ReportWarning(
-        kind="cost_plateau",
-        where="cost",
-        message=f"training has stalled: {what}.{ratio_clause} {_FIX_STALLED}",
-        details={"trend": trend.to_dict(), "chance_classes": chance},
     )

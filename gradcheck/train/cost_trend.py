@@ -12,7 +12,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from gradcheck.report.training import CostTrend
-from gradcheck.train.thresholds import COST_FLAT, COST_OSCILLATING_SHARE, COST_RISE_SHARE
+from gradcheck.train.thresholds import (
+    COST_ALTERNATION,
+    COST_FLAT,
+    COST_OSCILLATING_SHARE,
+    COST_RISE_SHARE,
+)
 
 __all__ = ["cost_trend"]
 
@@ -29,6 +34,44 @@ def _smooth(values: Sequence[float], width: int) -> list[float]:
         lo, hi = max(0, i - half), min(n, i + half + 1)
         out.append(float((csum[hi] - csum[lo]) / (hi - lo)))
     return out
+
+
+def _alternation(tail: Sequence[float]) -> float:
+    """Lag-1 autocorrelation of the tail around its own moving average, in [-1, 1].
+
+    Gradient descent that overshoots goes up and down in turn: the cost after a high step is low,
+    so the correlation is near -1 (exactly -1 for a period-two swing). Minibatch costs jitter
+    because each is measured on another batch: that noise is uncorrelated from step to step (near 0)
+    whatever its size, so it is told apart from an oscillation by its pattern, not its spread.
+    """
+    t = np.asarray(tail, dtype=np.float64)
+    width = max(4, len(t) // 16)
+    if len(t) < 2 * width + 4:
+        width = 2
+    residual = t - np.asarray(_smooth(list(t), width))
+    residual = residual - residual.mean()
+    energy = float(np.dot(residual, residual))
+    if energy <= 0:
+        return 0.0
+    return float(np.dot(residual[1:], residual[:-1]) / energy)
+
+
+def _oscillating(
+    tail: Sequence[float], up_share: float, swing: float, tail_progress: float, scale: float
+) -> bool:
+    """Up and down in turn (a steady climb is "rising"), by more than round-off, with no net
+    progress over the second half, and alternating the way overshooting does (not minibatch noise)."""
+    diffs = np.diff(tail)
+    tiny = 1e-9 * scale
+    signs = np.sign(diffs[np.abs(diffs) > tiny])
+    turns = float(np.mean(signs[1:] != signs[:-1])) if len(signs) > 1 else 0.0
+    return (
+        up_share >= COST_OSCILLATING_SHARE
+        and turns >= COST_OSCILLATING_SHARE
+        and swing > COST_FLAT * scale
+        and tail_progress <= swing
+        and _alternation(tail) <= COST_ALTERNATION
+    )
 
 
 def cost_trend(costs: Sequence[float | None]) -> CostTrend | None:
@@ -62,16 +105,7 @@ def cost_trend(costs: Sequence[float | None]) -> CostTrend | None:
     q = max(1, len(tail) // 4)
     tail_progress = float(np.mean(tail[:q]) - np.mean(tail[-q:]))
     swing = float(np.mean(np.abs(diffs))) if len(diffs) else 0.0
-    # Oscillating: up and down in turn (a steady climb is "rising"), by more than round-off, with
-    # no net progress over the second half.
-    signs = np.sign(diffs[np.abs(diffs) > tiny])
-    turns = float(np.mean(signs[1:] != signs[:-1])) if len(signs) > 1 else 0.0
-    oscillating = (
-        up_share >= COST_OSCILLATING_SHARE
-        and turns >= COST_OSCILLATING_SHARE
-        and swing > COST_FLAT * scale
-        and tail_progress <= swing
-    )
+    oscillating = _oscillating(tail, up_share, swing, tail_progress, scale)
     flat = (
         abs(float(np.mean(tail[-q:]) - np.mean(tail[:q]))) <= COST_FLAT * scale and not oscillating
     )

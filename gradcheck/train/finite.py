@@ -104,7 +104,11 @@ class FiniteTest:
             else:
                 scalar = scalar_cost(result)
                 if scalar is not None:
-                    return None if math.isfinite(scalar) else "<return>"
+                    # A step that returns its cost (train_step) leaves its arrays on the object:
+                    # a finite cost says nothing about the weights the step just wrote.
+                    if not math.isfinite(scalar):
+                        return "<return>"
+                    return None if state is None else self._test_state(state, full)
                 arrays = self._share(result_arrays(result), full)
             if arrays and _any_nonfinite(arrays):
                 named = self._names.named(result)
@@ -112,6 +116,10 @@ class FiniteTest:
             return None
         if state is None:
             return None
+        return self._test_state(state, full)
+
+    def _test_state(self, state: Any, full: bool) -> str | None:
+        """The name of a non-finite array among the object's, or None (a share between full tests)."""
         try:
             attrs = object.__getattribute__(state, "__dict__")
             if full or not self._locations:

@@ -55,6 +55,29 @@ class HealthReadings:
         self._arg_params: dict[str, tuple[int, Any]] | None = None  # param -> (argument, key)
         #: The gradients seen at the last reading, by gradient name (for gradient_norm_health).
         self.last_grads: dict[str, np.ndarray] = {}
+        self._norms_before: dict[str, float] = {}  # every candidate's norm before the first call
+
+    def before_first(self, state: Any, args: tuple[Any, ...]) -> None:
+        """The norms before the first update, of every array that may turn out to be a parameter.
+
+        Which arrays are parameters is known only after the first call (their gradients pair them),
+        so the norm of every candidate is kept once; "norm first" is then the norm at step 0, not
+        after the first update. Called with NumPy's errors ignored and the watch's callback paused.
+        """
+        spec = self._params
+        found: dict[str, np.ndarray] = {}
+        if spec is not None:
+            mapping = spec() if callable(spec) else spec
+            found = {str(k): v for k, v in mapping.items() if is_float_array(v)}
+        elif state is not None:
+            found = dict(object_arrays(state))
+        else:
+            for arg in args:
+                if isinstance(arg, Mapping):
+                    for k, v in arg.items():
+                        if is_float_array(v):
+                            found.setdefault(str(k), v)
+        self._norms_before = {name: _norm(a) for name, a in found.items()}
 
     def read(self, step: int, result: Any, state: Any, args: tuple[Any, ...], taking: bool) -> None:
         """Norms and gradient norms at a reading step (``taking``); the update ratio one step later.
@@ -96,6 +119,9 @@ class HealthReadings:
             series = self._series.get(name)
             if series is None:
                 series = self._series[name] = _Series(tuple(arr.shape))
+                before = self._norms_before.pop(name, None)
+                if before is not None:
+                    series.norms.append((0, before))
             series.norms.append((step, _norm(arr)))
             gname = (pairs or {}).get(name)
             if gname is None and name in grads and grads[name] is not arr:

@@ -28,6 +28,7 @@ from gradcheck.train.activation_trends import activation_trends
 from gradcheck.train.core import Watch
 from gradcheck.train.input_health import input_health
 from gradcheck.train.options import WatchOptions
+from gradcheck.train.replay import StateCopy
 
 __all__ = ["gradient_descent", "train"]
 
@@ -78,6 +79,34 @@ def _restore_params(params: Mapping[str, np.ndarray], saved: Mapping[str, np.nda
             np.copyto(arr, snap)
 
 
+def _arm_replays(
+    watch_: Watch, model: Model, step: Callable[[], Any] | None, state: Any, done: _Progress
+) -> None:
+    """How the watch replays a failing step from a saved copy of its state (origins.replayed)."""
+    if step is not None and state is not None:
+        # The user's own step: replayed whole (its update too: an Adam moment) on a copy of the object.
+        kept = done.state_copy = StateCopy(state)
+        watch_.replay_cost = watch_.replay = lambda: kept.replay(step)
+    else:
+        watch_.replay_cost = lambda: _at_last_good(model, done, model.loss)
+        watch_.replay = lambda: _at_last_good(model, done, lambda: (model.loss(), model.grads()))
+
+
+def _at_last_good(model: Model, done: _Progress, run: Callable[[], Any]) -> Any:
+    """``run()`` at the parameters the failing step started from; the live ones are put back after.
+
+    The replay of :func:`gradcheck.train.origins.replayed`: it reads a saved copy of the state, so the
+    watched run computes exactly what it would unwatched.
+    """
+    live: dict[str, np.ndarray] = {}
+    _copy_params(model.params, live)
+    _restore_params(model.params, done.last_good)
+    try:
+        return run()
+    finally:
+        _restore_params(model.params, live)
+
+
 @dataclass
 class _Progress:
     """How far a run got: the last state before any NaN (kept before each step), and why it ended."""
@@ -86,6 +115,7 @@ class _Progress:
     last_good: dict[str, np.ndarray] = field(default_factory=dict)
     last_good_step: int = 0
     interrupted: bool = False
+    state_copy: StateCopy | None = None
 
 
 def train(
@@ -130,6 +160,7 @@ def train(
     _traced(watch_, 0)
     run = _training_step(model, step, lr)
     done = _Progress(notes=list(notes))
+    _arm_replays(watch_, model, step, state, done)
     _run_steps(watch_, model, run, steps, progress, done)
     if watch_.first is not None:
         # Trace the state the failing step started from: the weights before the NaN reached them.
@@ -208,6 +239,8 @@ def _run_steps(
                 if watch_.first is None:
                     _copy_params(model.params, done.last_good)
                     done.last_good_step = i - 1
+                    if done.state_copy is not None:
+                        done.state_copy.keep()
                 try:
                     watch_.call(run, (), {})
                 except Exception as exc:

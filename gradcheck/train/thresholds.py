@@ -8,11 +8,16 @@ from __future__ import annotations
 
 __all__ = [
     "CHANCE_TOLERANCE",
+    "COST_ALTERNATION",
     "COST_FLAT",
     "COST_OSCILLATING_SHARE",
     "COST_RISE_SHARE",
     "GRADIENT_GROWTH",
     "INPUT_SCALE_MAX",
+    "NARROW_HIDDEN",
+    "NOT_LEARNING_CHANCE",
+    "NOT_LEARNING_DROP",
+    "NOT_LEARNING_PROGRESS",
     "TREND_POINTS",
     "UPDATE_RATIO_HIGH",
     "UPDATE_RATIO_LOW",
@@ -37,8 +42,23 @@ COST_RISE_SHARE = 0.10
 #: up on no step at all; mini-batch noise on a run that still learns shows net progress.
 COST_OSCILLATING_SHARE = 0.30
 
+#: An oscillation alternates: the lag-1 autocorrelation of the second half around its moving average
+#: is at most this (-1 for a period-two swing; minibatch noise, uncorrelated from batch to batch, sits
+#: near 0 however large it is).
+COST_ALTERNATION = -0.3
+
 #: A cost is flat when the second half of the run changes it by less than this, relative.
 COST_FLAT = 1e-4
+
+#: "Not learning": a run that started and ended within this relative distance of log(k) (chance for
+#: k classes), or one whose second half gained less than NOT_LEARNING_PROGRESS while the whole run got
+#: less than NOT_LEARNING_DROP below where it started (a converged run got far below its start).
+NOT_LEARNING_CHANCE = 0.03
+NOT_LEARNING_PROGRESS = 0.01
+NOT_LEARNING_DROP = 0.10
+
+#: A hidden layer of at most this many units is named as a capacity problem when a run does not learn.
+NARROW_HIDDEN = 2
 
 #: A cost within this relative distance of log(k) for a small number of classes k is "chance level".
 CHANCE_TOLERANCE = 0.005

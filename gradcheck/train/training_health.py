@@ -7,6 +7,7 @@ activation trends (:mod:`gradcheck.train.activation_trends`); this module puts t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from gradcheck.health.stats import ActivationStats
@@ -16,6 +17,7 @@ from gradcheck.train.activation_trends import activation_trends
 from gradcheck.train.cost_health import cost_warnings
 from gradcheck.train.cost_trend import cost_trend
 from gradcheck.train.growth_health import growth_warnings
+from gradcheck.train.learning_health import not_learning
 from gradcheck.train.update_health import update_warnings
 
 __all__ = ["training_health"]
@@ -28,25 +30,34 @@ def training_health(
     lr: float | None = None,
     activations: Sequence[tuple[int, Sequence[ActivationStats]]] = (),
     nonfinite: NonFinite | None = None,
+    context: Sequence[ReportWarning] = (),
+    gradients_ok: bool | None = None,
 ) -> list[ReportWarning]:
     """Warnings about a run from what a watch recorded. Each says what it saw and what usually fixes it.
 
     * ``cost_rising`` / ``cost_oscillating``: the cost climbed back from its minimum, or went up on a
       third of the steps with no net progress; with the update/weight ratios, the learning rate is
       probably too high.
-    * ``cost_plateau``: the cost did not move in the second half of the run and either never fell or
-      sits at chance level (log k).
+    * ``not_learning``: the cost stayed at chance level (log k) or gained under 1% over the second
+      half; with the likely reasons (capacity, learning rate, unscaled inputs, dead or saturated
+      units: ``context`` holds the run's other findings, ``gradients_ok`` the check before training).
     * ``update_ratio_high`` / ``update_ratio_low``: a weight's median ||dW|| / ||W|| per step far above
-      or (with a cost that did not fall) far below 1e-3. ``not_updated``: a weight with a non-zero
-      gradient that never changed.
+      or far below 1e-3, each only together with evidence from the cost (it rose, oscillated or
+      went non-finite; it did not fall). ``not_updated``: a weight with a non-zero gradient that
+      never changed.
     * ``weights_growing``, ``gradients_exploding``: norms that grew over the run.
     * ``saturation_rising``, ``dead_units_rising``: from activation traces at two or more steps.
     """
     trend = cost_trend(costs)
     weights = [t for t in tensors if t.is_weight]
+    finite = [float(c) for c in costs if c is not None and math.isfinite(c)]
+    stalled = not_learning(
+        trend, finite, tensors, lr=lr, context=context, gradients_ok=gradients_ok
+    )
     return [
         *cost_warnings(trend, tensors, lr),
-        *update_warnings(weights, trend, lr),
+        *([stalled] if stalled is not None else []),
+        *update_warnings(weights, trend, lr, cost_went_bad=nonfinite is not None),
         *growth_warnings(weights),
         *activation_trends(activations),
     ]

@@ -16,14 +16,24 @@ __all__ = ["update_warnings"]
 
 
 def update_warnings(
-    weights: Sequence[TensorHealth], trend: CostTrend | None, lr: float | None
+    weights: Sequence[TensorHealth],
+    trend: CostTrend | None,
+    lr: float | None,
+    *,
+    cost_went_bad: bool = False,
 ) -> list[ReportWarning]:
     """Ratios far above 1e-3 first, then weights that never changed or (with a cost that did not
-    fall) barely move."""
+    fall) barely move.
+
+    A ratio is a rule of thumb: a large one warns only together with evidence from the cost (it
+    rose, oscillated, or went non-finite: ``cost_went_bad``); a run whose cost falls steadily is
+    fine whatever its ratios. The table shows every ratio either way.
+    """
+    overshoots = cost_went_bad or (trend is not None and (trend.rising or trend.oscillating))
     out = [
         _update_ratio_high(t, lr)
         for t in weights
-        if t.update_ratio is not None and t.update_ratio > UPDATE_RATIO_HIGH
+        if overshoots and t.update_ratio is not None and t.update_ratio > UPDATE_RATIO_HIGH
     ]
     cost_fell = trend is not None and trend.minimum < trend.start * (1 - 1e-2)
     for t in weights:

@@ -14,5 +14,5 @@ def test_nonfinite_error_carries_the_record() -> None:
     nf = locate_nonfinite(lambda: caller_of_helper(a, b), phase="grads")
     assert nf is not None
     err = nonfinite_error(nf, step=3)
-    assert str(err).startswith("step 3: division by zero at user_code.py")
+    assert str(err).startswith("step 3 (1 = the first call): division by zero at user_code.py")
     assert err.details is nf and err.variable is None and err.function == "helper_divides"

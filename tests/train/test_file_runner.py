@@ -55,8 +55,10 @@ def test_cli_seed000_reports_correct_gradients_a_learning_rate_too_high_and_unsc
     assert len(doc["costs"]) == 300 and all(isinstance(c, float) for c in doc["costs"])
     assert doc["gradient_checks"][0]["ok"] is True
     found = {w["kind"]: w for w in doc["warnings"]}
-    assert {"cost_oscillating", "update_ratio_high", "unscaled_inputs"} <= set(found)
-    cost = found["cost_oscillating"]["message"]
+    # It fell to 0.6777 at step 188, then climbed back (peak 0.7114, above where it started): the
+    # swings repeat no fixed alternation, so they are called a rise, not an oscillation.
+    assert {"cost_rising", "update_ratio_high", "unscaled_inputs"} <= set(found)
+    cost = found["cost_rising"]["message"]
     assert "learning rate probably too high (learning rate 1.2)" in cost
     assert "update/weight ratio" in cost and "params['W2'] 0.38" in cost
     assert "set clf.alpha = 1.2 (the file had 0.003)" in doc["notes"][0]
