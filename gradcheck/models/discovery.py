@@ -62,7 +62,7 @@ from gradcheck.models.returns_grads import (
 )
 from gradcheck.models.settings import parse_settings, resolve_settings
 
-__all__ = ["find_model", "find_model_in", "load_model"]
+__all__ = ["find_model", "find_model_in", "load_model", "model_of"]
 
 TRIO_DEFAULTS = ("forward", "cost", "backward")
 PARAMS_NAMES = ("params", "parameters")
@@ -226,16 +226,13 @@ def load_model(
     ``settings`` are ``--set NAME=VALUE`` items (:mod:`gradcheck.models.settings`)."""
     parse_settings(settings)  # a malformed item is reported before the user's file runs
     module = import_file(path)
-    model = find_model(
-        module,
-        str(path),
-        object_name=object_name,
-        forward=forward,
-        cost=cost,
-        backward=backward,
-        settings=settings,
-    )
-    return with_reading_notes(model, vars(module))  # a notebook's skipped IPython lines
+    selection = {"object_name": object_name, "forward": forward, "cost": cost, "backward": backward}
+    return model_of(module, str(path), settings=settings, **selection)
+
+
+def model_of(module: types.ModuleType, shown: str, **selection: Any) -> Model:
+    """:func:`find_model` on an imported file, with a notebook's reading notes (skipped lines)."""
+    return with_reading_notes(find_model(module, shown, **selection), vars(module))
 
 
 def find_model_in(namespace: Mapping[str, Any], shown: str, **selection: Any) -> Model:

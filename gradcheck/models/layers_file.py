@@ -22,11 +22,10 @@ from typing import Any
 import numpy as np
 
 from gradcheck.errors import GradcheckError
-from gradcheck.models.discovery import find_model
+from gradcheck.models.discovery import model_of
 from gradcheck.models.importer import import_file
 from gradcheck.models.layer_spec import LayerSpec
 from gradcheck.models.model import Model
-from gradcheck.models.notebook import with_reading_notes
 from gradcheck.models.settings import parse_settings
 
 __all__ = ["LAYERS_NAME", "find_layers", "load_checkable"]
@@ -110,13 +109,5 @@ def load_checkable(
             layers = find_layers(vars(module), str(path))
         if layers is not None:
             return layers
-    model = find_model(
-        module,
-        str(path),
-        object_name=object_name,
-        forward=forward,
-        cost=cost,
-        backward=backward,
-        settings=settings,
-    )
-    return with_reading_notes(model, vars(module))  # a notebook's skipped IPython lines
+    selection = {"object_name": object_name, "forward": forward, "cost": cost, "backward": backward}
+    return model_of(module, str(path), settings=settings, **selection)
