@@ -9,10 +9,10 @@ from __future__ import annotations
 import sys
 
 from rich.console import Console, Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from gradcheck.report.cost_plot import cost_caption, cost_plot
+from gradcheck.report.fitted_table import FitColumn, FittedTable
 from gradcheck.report.formatting import warning_text
 from gradcheck.report.nonfinite import nonfinite_panel
 from gradcheck.report.training import WatchSummary
@@ -57,15 +57,19 @@ def rich_summary(s: WatchSummary, *, title: str | None = None) -> RenderableType
     return Group(*parts)
 
 
-def _health_table(s: WatchSummary) -> Table:
+def _health_table(s: WatchSummary) -> FittedTable:
+    """The tensor table; at a narrow terminal the shape goes first, then the norms, never a name."""
     rows = tensor_rows(s)
-    table = Table(show_edge=False, header_style="bold", pad_edge=False, expand=False)
-    for i, name in enumerate(rows[0]):
-        table.add_column(name, justify="right" if 1 < i < 5 else "left", no_wrap=True)
+    drops = [0, 3, 2, 1, 0, 0]
+    columns = [
+        FitColumn(name, justify="right" if 1 < i < 5 else "left", drop=drops[i])
+        for i, name in enumerate(rows[0])
+    ]
+    cells: list[list[str | Text]] = []
     for row in rows[1:]:
         style = "yellow" if row[5].endswith("x healthy") else ""
-        table.add_row(*row[:5], Text(row[5], style=style))
-    return table
+        cells.append([*row[:5], Text(row[5], style=style)])
+    return FittedTable(columns, cells)
 
 
 def print_summary(s: WatchSummary, console: Console, *, title: str | None = None) -> None:
