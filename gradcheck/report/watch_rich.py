@@ -13,9 +13,9 @@ from rich.text import Text
 
 from gradcheck.report.cost_plot import cost_caption, cost_plot
 from gradcheck.report.fitted_table import FitColumn, FittedTable
-from gradcheck.report.formatting import warning_text
 from gradcheck.report.nonfinite import nonfinite_panel
 from gradcheck.report.training import WatchSummary
+from gradcheck.report.warning_groups import warning_groups
 from gradcheck.report.watch_plain import to_text
 from gradcheck.report.watch_words import (
     check_lines,
@@ -50,9 +50,8 @@ def rich_summary(s: WatchSummary, *, title: str | None = None) -> RenderableType
         parts.append(Text(nonfinite_head(s), style="bold red"))
         parts.append(nonfinite_panel(s.first_nonfinite))
         parts.extend(Text(line, style="red") for line in later_origins(s))
-    for w in s.warnings:
-        lead, message = warning_text(w)
-        parts.append(Text.assemble(("warning ", "bold yellow"), (lead, "yellow"), message))
+    for g in warning_groups(s.warnings):
+        parts.append(Text.assemble(("warning ", "bold yellow"), (g.lead, "yellow"), g.text))
     parts.append(Text(verdict_text(s), style="bold green" if s.ok else "bold red"))
     return Group(*parts)
 

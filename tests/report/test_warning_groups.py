@@ -4,6 +4,7 @@ JSON keeps one entry per warning with its whole message."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -147,3 +148,16 @@ def test_groups_name_every_where_say_each_fix_once_and_keep_every_number(
         assert text.count(fix) == 1
     for w in warnings:
         assert f"({w.message.split('(')[1].split(')')[0]})" in text
+
+
+def test_seed001s_watch_gives_the_update_ratio_advice_once_for_both_weights() -> None:
+    from tests.report.test_fitted_table import cli
+
+    path = str(SAMPLES / "seed001_nan_after_training.py")
+    summary = json.loads(cli("watch", path, "--json"))
+    high = [w["where"] for w in summary["warnings"] if w["kind"] == "update_ratio_high"]
+    assert high == ["W[1]", "W[2]"]  # the JSON keeps one entry each
+    text = flat(cli("watch", path))
+    assert text.count("warning [update_ratio_high] W[1], W[2]:") == 1
+    assert text.count("Lower it until the ratio is near 1e-3.") == 1
+    assert "0.061 of their norm" in text and "0.072 of their norm" in text
