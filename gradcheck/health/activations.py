@@ -40,6 +40,7 @@ def _exploding(s: ActivationStats, label: str) -> ReportWarning:
             f"(max |z| {s.max_abs:.4g}, std {s.std:.3g}); values this large saturate tanh/sigmoid "
             f"and overflow exp. {_FIX_SCALE}"
         ),
+        fix=_FIX_SCALE,
         details=s.to_dict(),
     )
 
@@ -53,6 +54,7 @@ def _tanh_saturation(s: ActivationStats, label: str) -> ReportWarning:
             f"{label}: {pct(s.share_saturated)} of the tanh outputs have |a| > {TANH_SATURATED:g}"
             f"{exact}; saturated units pass almost no gradient (1 - a^2 ~ 0). {_FIX_SATURATION}"
         ),
+        fix=_FIX_SATURATION,
         details=s.to_dict(),
     )
 
@@ -72,6 +74,7 @@ def _sigmoid_saturation(s: ActivationStats, label: str) -> ReportWarning:
             f"{SIGMOID_SATURATED:g} of 0 or 1{exact}; their gradient A(1 - A) is ~0. "
             f"{_FIX_SATURATION}"
         ),
+        fix=_FIX_SATURATION,
         details=s.to_dict(),
     )
 
@@ -84,6 +87,7 @@ def _dead_relu(s: ActivationStats, label: str, dead_share: float) -> ReportWarni
             f"{label}: {s.dead_units} of {s.units} ReLU units ({pct(dead_share)}) never fire on "
             f"this batch of {s.batch}; they get no gradient and stop learning. {_FIX_DEAD}"
         ),
+        fix=_FIX_DEAD,
         details=s.to_dict(),
     )
 

@@ -18,6 +18,11 @@ from gradcheck.report.records import ReportWarning
 
 __all__ = ["parameter_health"]
 
+_FIX_ZERO_MEAN = (
+    "Initialise with zero mean: np.random.randn(n_out, n_in) * np.sqrt(2 / n_in) (He, ReLU) or "
+    "np.sqrt(1 / n_in) (Xavier, tanh)."
+)
+
 
 def _symmetric_init(name: str, size: int, value: float, details: dict[str, Any]) -> ReportWarning:
     return ReportWarning(
@@ -46,10 +51,9 @@ def _all_positive_init(
         message=(
             f"{name}: all {size} weights are >= 0 (min {lo:.3g}, max {hi:.3g}, mean {mean:.3g})"
             f"{looks}. Every unit then adds its inputs with the same sign, so activations grow with "
-            f"the layer width and the units stay alike. Initialise with zero mean: "
-            f"np.random.randn(n_out, n_in) * np.sqrt(2 / n_in) (He, ReLU) or np.sqrt(1 / n_in) "
-            f"(Xavier, tanh)."
+            f"the layer width and the units stay alike. {_FIX_ZERO_MEAN}"
         ),
+        fix=_FIX_ZERO_MEAN,
         details=details,
     )
 
@@ -72,6 +76,7 @@ def _large_init(
             f"{fan_in}; He would be {he:.3g}), so each layer multiplies the size of the signal "
             f"and pre-activations explode. {_FIX_SCALE}"
         ),
+        fix=_FIX_SCALE,
         details=details,
     )
 

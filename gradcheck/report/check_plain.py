@@ -9,10 +9,11 @@ from __future__ import annotations
 from gradcheck.report.check_findings import finding_head, findings, heatmap_args, source_lines
 from gradcheck.report.check_summary import mode_text, summary_text
 from gradcheck.report.check_table import table_rows
-from gradcheck.report.formatting import aligned_lines, warning_text
+from gradcheck.report.formatting import aligned_lines
 from gradcheck.report.heatmap import heatmap_plain
 from gradcheck.report.nonfinite import nonfinite_lines
 from gradcheck.report.result import PASS, Report
+from gradcheck.report.warning_groups import warning_groups
 
 __all__ = ["to_text"]
 
@@ -41,7 +42,6 @@ def to_text(report: Report, *, title: str | None = None) -> str:
     if nf is not None:
         lines.append(f"first non-finite value ({nf.kind}, during {nf.phase}): {nf.message}")
         lines += nonfinite_lines(nf)
-    for w in report.warnings:
-        lines.append("warning " + "".join(warning_text(w)))
+    lines += [f"warning {g.lead}{g.text}" for g in warning_groups(report.warnings)]
     lines.append(("OK: " if report.ok else "NOT OK: ") + summary_text(report))
     return "\n".join(lines)

@@ -13,10 +13,10 @@ from rich.text import Text
 from gradcheck.report.check_findings import finding_head, findings, heatmap_args, source_lines
 from gradcheck.report.check_summary import mode_text, summary_text
 from gradcheck.report.check_table import STATUS_STYLE, tensor_table
-from gradcheck.report.formatting import warning_text
 from gradcheck.report.heatmap import heatmap_renderable
 from gradcheck.report.nonfinite import nonfinite_panel
 from gradcheck.report.status import PASS
+from gradcheck.report.warning_groups import warning_groups
 
 if TYPE_CHECKING:
     from gradcheck.report.result import Report
@@ -49,12 +49,8 @@ def rich_report(report: Report, *, title: str | None = None) -> RenderableType:
             parts.append(heatmap_renderable(**heat))
     if report.nonfinite is not None:
         parts.append(nonfinite_panel(report.nonfinite))
-    for w in report.warnings:
-        parts.append(
-            Text.assemble(
-                ("warning ", "bold yellow"), (warning_text(w)[0], "yellow"), warning_text(w)[1]
-            )
-        )
+    for g in warning_groups(report.warnings):
+        parts.append(Text.assemble(("warning ", "bold yellow"), (g.lead, "yellow"), g.text))
     verdict_style = "bold green" if report.ok else "bold red"
     parts.append(
         Text(("OK: " if report.ok else "NOT OK: ") + summary_text(report), style=verdict_style)

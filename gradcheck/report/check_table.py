@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import RenderableType
-from rich.table import Table
 from rich.text import Text
 
+from gradcheck.report.fitted_table import FitColumn, FittedTable
 from gradcheck.report.formatting import fmt, shape_text
 from gradcheck.report.status import FAIL, PASS, WARN
 
@@ -77,16 +76,22 @@ def table_rows(report: Report) -> list[list[str]]:
     return rows
 
 
-def tensor_table(report: Report) -> Table:
+#: What goes first when the terminal is narrow (higher: sooner); name, status, error and pattern stay.
+_DROP = {"max |a-n|": 3, "shape": 2, "checked": 1, "kinks": 1}
+
+
+def tensor_table(report: Report) -> FittedTable:
     rows = table_rows(report)
-    table = Table(show_edge=False, header_style="bold", pad_edge=False, expand=False)
-    for i, title in enumerate(rows[0]):
-        numeric = title in ("rel. error", "max |a-n|", "checked", "kinks")
-        table.add_column(
-            title, justify="right" if numeric else "left", no_wrap=i < len(rows[0]) - 1
+    columns = [
+        FitColumn(
+            title,
+            justify="right" if title in ("rel. error", "max |a-n|", "checked", "kinks") else "left",
+            drop=_DROP.get(title, 0),
+            wrap=i == len(rows[0]) - 1,
         )
+        for i, title in enumerate(rows[0])
+    ]
+    cells: list[list[str | Text]] = []
     for t, row in zip(report.tensors, rows[1:]):
-        cells: list[RenderableType] = list(row)
-        cells[2] = Text(row[2], style=STATUS_STYLE[t.status])
-        table.add_row(*cells)
-    return table
+        cells.append([*row[:2], Text(row[2], style=STATUS_STYLE[t.status]), *row[3:]])
+    return FittedTable(columns, cells)

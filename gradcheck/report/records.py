@@ -23,9 +23,14 @@ class ReportWarning:
     where: str
     message: str
     details: dict[str, Any] = field(default_factory=dict)
+    #: The advice sentence(s) the message ends with, when it is one several warnings share; the
+    #: renderers print it once per report. ``message`` always contains it too.
+    fix: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind, "where": self.where, "message": self.message}
+        if self.fix is not None:
+            d["fix"] = self.fix
         if self.details:
             d["details"] = jsonable(self.details)
         return d

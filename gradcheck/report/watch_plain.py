@@ -5,9 +5,10 @@ when stderr is not a terminal.
 from __future__ import annotations
 
 from gradcheck.report.cost_plot import cost_caption, cost_plot
-from gradcheck.report.formatting import aligned_lines, warning_text
+from gradcheck.report.formatting import aligned_lines
 from gradcheck.report.nonfinite import nonfinite_lines
 from gradcheck.report.training import WatchSummary
+from gradcheck.report.warning_groups import warning_groups
 from gradcheck.report.watch_words import (
     check_lines,
     header_text,
@@ -37,8 +38,6 @@ def to_text(s: WatchSummary, *, title: str | None = None) -> str:
         lines.append(f"{nf.kind}: {nf.message}")
         lines += nonfinite_lines(nf)
         lines += later_origins(s)
-    for w in s.warnings:
-        lead, message = warning_text(w)
-        lines.append(f"warning {lead}{message}")
+    lines += [f"warning {g.lead}{g.text}" for g in warning_groups(s.warnings)]
     lines.append(verdict_text(s))
     return "\n".join(lines)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import sys
 
 from rich.console import Console, Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from gradcheck.report.cost_plot import cost_caption, cost_plot
-from gradcheck.report.formatting import warning_text
+from gradcheck.report.fitted_table import FitColumn, FittedTable
 from gradcheck.report.nonfinite import nonfinite_panel
 from gradcheck.report.training import WatchSummary
+from gradcheck.report.warning_groups import warning_groups
 from gradcheck.report.watch_plain import to_text
 from gradcheck.report.watch_words import (
     check_lines,
@@ -50,22 +50,25 @@ def rich_summary(s: WatchSummary, *, title: str | None = None) -> RenderableType
         parts.append(Text(nonfinite_head(s), style="bold red"))
         parts.append(nonfinite_panel(s.first_nonfinite))
         parts.extend(Text(line, style="red") for line in later_origins(s))
-    for w in s.warnings:
-        lead, message = warning_text(w)
-        parts.append(Text.assemble(("warning ", "bold yellow"), (lead, "yellow"), message))
+    for g in warning_groups(s.warnings):
+        parts.append(Text.assemble(("warning ", "bold yellow"), (g.lead, "yellow"), g.text))
     parts.append(Text(verdict_text(s), style="bold green" if s.ok else "bold red"))
     return Group(*parts)
 
 
-def _health_table(s: WatchSummary) -> Table:
+def _health_table(s: WatchSummary) -> FittedTable:
+    """The tensor table; at a narrow terminal the shape goes first, then the norms, never a name."""
     rows = tensor_rows(s)
-    table = Table(show_edge=False, header_style="bold", pad_edge=False, expand=False)
-    for i, name in enumerate(rows[0]):
-        table.add_column(name, justify="right" if 1 < i < 5 else "left", no_wrap=True)
+    drops = [0, 3, 2, 1, 0, 0]
+    columns = [
+        FitColumn(name, justify="right" if 1 < i < 5 else "left", drop=drops[i])
+        for i, name in enumerate(rows[0])
+    ]
+    cells: list[list[str | Text]] = []
     for row in rows[1:]:
         style = "yellow" if row[5].endswith("x healthy") else ""
-        table.add_row(*row[:5], Text(row[5], style=style))
-    return table
+        cells.append([*row[:5], Text(row[5], style=style)])
+    return FittedTable(columns, cells)
 
 
 def print_summary(s: WatchSummary, console: Console, *, title: str | None = None) -> None:
