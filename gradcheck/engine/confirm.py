@@ -34,7 +34,9 @@ HALVINGS = {"float64": (2, 10), "float32": (5, 5), "float16": (5, 5)}
 CORNER_RESOLUTION = 1e-3
 
 
-def confirm(state: CheckState, arr: np.ndarray, name: str, c: Coords) -> None:
+def confirm(
+    state: CheckState, arr: np.ndarray, name: str, c: Coords, enough: int = CONFIRM_BUGS_ENOUGH
+) -> None:
     """Re-measure coordinates that disagree, worst first, until enough are confirmed wrong.
 
     Each goes through `refine` (smaller steps, Richardson, one-sided slopes at a corner); what
@@ -45,7 +47,7 @@ def confirm(state: CheckState, arr: np.ndarray, name: str, c: Coords) -> None:
     order = [int(j) for j in np.argsort(-np.nan_to_num(rel, nan=np.inf)) if rel[j] > passing]
     pending: list[int] = []
     for j in order:
-        if int(c.confirmed.sum()) >= CONFIRM_BUGS_ENOUGH:
+        if int(c.confirmed.sum()) >= enough:
             break
         outcome = refine(state, arr, name, c, j) if math.isfinite(c.numeric[j]) else "skip"
         if outcome == "corner":
@@ -56,7 +58,7 @@ def confirm(state: CheckState, arr: np.ndarray, name: str, c: Coords) -> None:
         if outcome != "wrong":
             continue
         pending.append(j)
-        if len(pending) == CONFIRM_BUGS_ENOUGH:
+        if len(pending) == enough:
             nudge(state, arr, name, c, pending)
             pending = []
     if pending:

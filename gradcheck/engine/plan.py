@@ -18,6 +18,14 @@ AUTO_FULL_ALWAYS = 1000
 # ...and up to AUTO_FULL_MAX when the estimated time of the full check is below AUTO_FULL_SECONDS.
 AUTO_FULL_MAX = 50_000
 AUTO_FULL_SECONDS = 3.0
+# On a big model with the default sample, auto mode probes each tensor along random directions
+# only (coordinates are differenced only where a failing direction is narrowed down): one
+# direction per tensor, AUTO_BIG_DIRECTIONS on a tensor of more than AUTO_BIG_TENSOR entries.
+AUTO_BIG_TENSOR = 10_000
+AUTO_BIG_DIRECTIONS = 2
+# When a direction fails, this many coordinates spread over the tensor join the narrowed slice,
+# so that the diagnosis can tell one bad row from a bad tensor.
+NAME_SAMPLE = 6
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,10 @@ def tensor_plan(
         return np.arange(size), 0
     if mode_run == "directional":
         return np.arange(0), options.directions if options.directions is not None else 4
+    if mode_run == "sampled+directional" and options.sample is None:
+        if options.directions is not None:
+            return np.arange(0), max(options.directions, 1)
+        return np.arange(0), AUTO_BIG_DIRECTIONS if size > AUTO_BIG_TENSOR else 1
     flat = stratified_sample(size, options.sample or DEFAULT_SAMPLE, rng)
     dirs = (
         0
