@@ -132,7 +132,7 @@ def check_tensor(
     confirm(state, arr, name, coords)
     rels: list[float] = []
     if dirs:
-        lean = state.options.mode == "auto"
+        lean = state.options.mode == "auto" and flat.size == 0  # directions only (plan)
         rels, culprit, thresholds = directional(
             state, arr, name, analytic_full, steps_full, dirs, lean
         )

@@ -97,6 +97,9 @@ def directional(
                 rel2 = relative_error(np.array([a2]), np.array([n2]), np.array([b2]), passing)
                 if rel2 <= passing or abs(n2 - a2) * 2 < 0.6 * abs(n - a):
                     rel = min(rel, rel2)
+                elif lean and (redrawn := redraw(state, arr, saved, steps_full, analytic_full)):
+                    rel = redrawn[0]  # one unlucky direction (corners, noise): the next agrees
+                    thresholds.append(redrawn[1])
                 elif culprit is None:
                     leaf = AUTO_BISECT_LEAF if lean else BISECT_LEAF
                     culprit = bisect(state, arr, saved, v, analytic_full, a - n, leaf)
@@ -107,6 +110,28 @@ def directional(
     finally:
         arr[...] = saved
     return rels, culprit, thresholds
+
+
+def redraw(
+    state: CheckState,
+    arr: np.ndarray,
+    saved: np.ndarray,
+    steps_full: np.ndarray,
+    analytic_full: np.ndarray,
+) -> tuple[float, float] | None:
+    """(relative error, threshold) of a fresh random direction when it agrees, else None.
+
+    Auto mode probes a big tensor along one or two directions only; before one failing direction
+    becomes a verdict, a fresh one must fail too. A wrong gradient fails along almost every
+    direction; a direction that crossed a ReLU corner or met an unlucky round-off does not.
+    """
+    passing, _ = TOLERANCES[state.precision]
+    w = state.rng.choice(np.array([-1.0, 1.0]), size=arr.shape)
+    w *= steps_full
+    w /= math.sqrt(arr.size)
+    a, n, b = along(state, arr, saved, w, analytic_full)
+    rel = relative_error(np.array([a]), np.array([n]), np.array([b]), passing)
+    return (rel, max(passing * (abs(a) + abs(n)), b)) if rel <= passing else None
 
 
 def bisect(

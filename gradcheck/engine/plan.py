@@ -67,14 +67,18 @@ def mode_to_run(mode: str, total: int, t_loss: float) -> str:
 
 
 def tensor_plan(
-    size: int, mode_run: str, options: Options, rng: np.random.Generator
+    size: int, mode_run: str, options: Options, rng: np.random.Generator, lean: bool = True
 ) -> tuple[np.ndarray, int]:
-    """(flat indices, random directions) for a tensor of ``size`` entries."""
+    """(flat indices, random directions) for a tensor of ``size`` entries.
+
+    ``lean``: auto mode may probe by directions only (float64 models; in float32 a direction's
+    noise sits too close to the tolerance to stand without sampled coordinates).
+    """
     if mode_run == "full":
         return np.arange(size), 0
     if mode_run == "directional":
         return np.arange(0), options.directions if options.directions is not None else 4
-    if mode_run == "sampled+directional" and options.sample is None:
+    if mode_run == "sampled+directional" and options.sample is None and lean:
         if options.directions is not None:
             return np.arange(0), max(options.directions, 1)
         return np.arange(0), AUTO_BIG_DIRECTIONS if size > AUTO_BIG_TENSOR else 1
@@ -102,5 +106,6 @@ def plan_check(
     sizes = {n: int(params[n].size) for n in names}
     total = sum(sizes.values())
     mode_run = mode_to_run(options.mode, total, t_loss)
-    tensors = {n: tensor_plan(sizes[n], mode_run, options, rng) for n in names}
+    lean = all(params[n].dtype == np.float64 for n in names)
+    tensors = {n: tensor_plan(sizes[n], mode_run, options, rng, lean) for n in names}
     return Plan(mode=mode_run, coordinates=total, tensors=tensors)
