@@ -95,7 +95,7 @@ def run_gradcheck(model: Counted) -> dict[str, Any]:
     report = gradcheck.check(loss=model.loss, grads=model.grads, params=model.params)
     seconds = time.perf_counter() - start
     w1 = report.tensor("W1") if hasattr(report, "tensor") else None
-    rows = (w1.details.get("indices") if w1 is not None else None) or []
+    rows = ((w1.details.get("diagnosis") or {}).get("indices") if w1 is not None else None) or []
     return {
         "evaluations": model.losses,
         "seconds": seconds,

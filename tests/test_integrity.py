@@ -306,6 +306,7 @@ def test_a_big_check_calls_the_loss_a_few_hundred_times_on_the_users_own_arrays(
     assert report.ok
     assert report.stats.mode == "sampled+directional"
     assert report.stats.coordinates_checked < 200  # of ~1M
-    assert 100 < report.stats.loss_evaluations < 600 and report.stats.grad_evaluations <= 3
+    # Directional probes only, on a correct model (issue 18): a few dozen evaluations.
+    assert report.stats.loss_evaluations <= 40 and report.stats.grad_evaluations <= 3
     assert seen["foreign"] == 0  # never a copy of a parameter
     assert {n: bits(a) for n, a in params.items()} == before

@@ -40,7 +40,8 @@ from gradcheck.engine.gradients import Unusable, analytic_gradient
 from gradcheck.engine.noise import estimate_noise
 from gradcheck.engine.nonfinite import perturbed_nonfinite
 from gradcheck.engine.options import Options
-from gradcheck.engine.plan import Plan, plan_check
+from gradcheck.engine.plan import NAME_SAMPLE, Plan, plan_check, stratified_sample
+from gradcheck.engine.power import directional_power
 from gradcheck.engine.preflight import (
     base_point,
     match_gradients,
@@ -131,17 +132,28 @@ def check_tensor(
     confirm(state, arr, name, coords)
     rels: list[float] = []
     if dirs:
-        rels, culprit = directional(state, arr, name, analytic_full, steps_full, dirs)
+        lean = state.options.mode == "auto" and flat.size == 0  # directions only (plan)
+        rels, culprit, thresholds = directional(
+            state, arr, name, analytic_full, steps_full, dirs, lean
+        )
         if culprit is not None:
+            if lean:  # a handful of coordinates spread over the tensor name the pattern
+                culprit = np.union1d(culprit, stratified_sample(arr.size, NAME_SAMPLE, state.rng))
             extra = np.setdiff1d(culprit, coords.flat)
             more = measure(state, arr, name, extra, analytic_full, steps_full.reshape(-1)[extra])
-            confirm(state, arr, name, more)
+            # In auto mode the failing direction already passed its Taylor test: one confirmed
+            # coordinate is enough.
+            confirm(state, arr, name, more, **({"enough": 1} if lean else {}))
             coords = merge(coords, more)
     second_opinion_in_float64(state, name, arr, coords)
     state.checked_total += coords.flat.size
     state.directions_total += len(rels)
     keep_measured(state, name, coords)
     result = tensor_result(state, name, arr, key, coords, rels)
+    if rels:
+        result.details["directional_power"] = directional_power(
+            thresholds, steps_full, analytic_full
+        )
     if result.status != PASS:
         result = second_opinion(state, result, arr, analytic_full)
     return result

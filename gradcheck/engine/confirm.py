@@ -32,9 +32,12 @@ CONFIRM_BUGS_ENOUGH = 8  # stop re-measuring a tensor once this many coordinates
 # the noise bar no longer resolves the value to the pass tolerance.
 HALVINGS = {"float64": (2, 10), "float32": (5, 5), "float16": (5, 5)}
 CORNER_RESOLUTION = 1e-3
+CORNER_CLEAR = 0.1  # beside a corner, go on halving while the noise is below this share of the jump
 
 
-def confirm(state: CheckState, arr: np.ndarray, name: str, c: Coords) -> None:
+def confirm(
+    state: CheckState, arr: np.ndarray, name: str, c: Coords, enough: int = CONFIRM_BUGS_ENOUGH
+) -> None:
     """Re-measure coordinates that disagree, worst first, until enough are confirmed wrong.
 
     Each goes through `refine` (smaller steps, Richardson, one-sided slopes at a corner); what
@@ -45,7 +48,7 @@ def confirm(state: CheckState, arr: np.ndarray, name: str, c: Coords) -> None:
     order = [int(j) for j in np.argsort(-np.nan_to_num(rel, nan=np.inf)) if rel[j] > passing]
     pending: list[int] = []
     for j in order:
-        if int(c.confirmed.sum()) >= CONFIRM_BUGS_ENOUGH:
+        if int(c.confirmed.sum()) >= enough:
             break
         outcome = refine(state, arr, name, c, j) if math.isfinite(c.numeric[j]) else "skip"
         if outcome == "corner":
@@ -56,7 +59,7 @@ def confirm(state: CheckState, arr: np.ndarray, name: str, c: Coords) -> None:
         if outcome != "wrong":
             continue
         pending.append(j)
-        if len(pending) == CONFIRM_BUGS_ENOUGH:
+        if len(pending) == enough:
             nudge(state, arr, name, c, pending)
             pending = []
     if pending:
@@ -86,7 +89,12 @@ def refine(state: CheckState, arr: np.ndarray, name: str, c: Coords, j: int) -> 
         # a hair from x, from tiny activations, leave the stencil only at a step below their
         # distance; one exactly at x never does, and the nudge takes it).
         resolution = CORNER_RESOLUTION if corner_seen else passing
-        if k >= always and b_wide > resolution * (abs(a) + abs(wide.numeric)):
+        unresolved_value = b_wide > resolution * (abs(a) + abs(wide.numeric))
+        # Beside a corner the question is which side the analytic value sits on: smaller steps
+        # still answer it while the jump between the one-sided slopes stands clear of the noise
+        # (a gradient of 1e-8 at a corner of a 0.01-initialised net is below any relative bar).
+        corner_clear = corner_seen and b_wide < CORNER_CLEAR * abs(wide.right - wide.left)
+        if k >= always and unresolved_value and not corner_clear:
             break
         narrow = Stencil(*central(state, arr, name, index, wide.h / 2, state.f0))
         if not math.isfinite(narrow.numeric):

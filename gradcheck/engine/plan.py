@@ -18,6 +18,14 @@ AUTO_FULL_ALWAYS = 1000
 # ...and up to AUTO_FULL_MAX when the estimated time of the full check is below AUTO_FULL_SECONDS.
 AUTO_FULL_MAX = 50_000
 AUTO_FULL_SECONDS = 3.0
+# On a big model with the default sample, auto mode probes each tensor along random directions
+# only (coordinates are differenced only where a failing direction is narrowed down): one
+# direction per tensor, AUTO_BIG_DIRECTIONS on a tensor of more than AUTO_BIG_TENSOR entries.
+AUTO_BIG_TENSOR = 10_000
+AUTO_BIG_DIRECTIONS = 2
+# When a direction fails, this many coordinates spread over the tensor join the narrowed slice,
+# so that the diagnosis can tell one bad row from a bad tensor.
+NAME_SAMPLE = 6
 
 
 @dataclass(frozen=True)
@@ -59,13 +67,21 @@ def mode_to_run(mode: str, total: int, t_loss: float) -> str:
 
 
 def tensor_plan(
-    size: int, mode_run: str, options: Options, rng: np.random.Generator
+    size: int, mode_run: str, options: Options, rng: np.random.Generator, lean: bool = True
 ) -> tuple[np.ndarray, int]:
-    """(flat indices, random directions) for a tensor of ``size`` entries."""
+    """(flat indices, random directions) for a tensor of ``size`` entries.
+
+    ``lean``: auto mode may probe by directions only (float64 models; in float32 a direction's
+    noise sits too close to the tolerance to stand without sampled coordinates).
+    """
     if mode_run == "full":
         return np.arange(size), 0
     if mode_run == "directional":
         return np.arange(0), options.directions if options.directions is not None else 4
+    if mode_run == "sampled+directional" and options.sample is None and lean:
+        if options.directions is not None:
+            return np.arange(0), max(options.directions, 1)
+        return np.arange(0), AUTO_BIG_DIRECTIONS if size > AUTO_BIG_TENSOR else 1
     flat = stratified_sample(size, options.sample or DEFAULT_SAMPLE, rng)
     dirs = (
         0
@@ -90,5 +106,6 @@ def plan_check(
     sizes = {n: int(params[n].size) for n in names}
     total = sum(sizes.values())
     mode_run = mode_to_run(options.mode, total, t_loss)
-    tensors = {n: tensor_plan(sizes[n], mode_run, options, rng) for n in names}
+    lean = all(params[n].dtype == np.float64 for n in names)
+    tensors = {n: tensor_plan(sizes[n], mode_run, options, rng, lean) for n in names}
     return Plan(mode=mode_run, coordinates=total, tensors=tensors)

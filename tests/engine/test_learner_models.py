@@ -221,3 +221,12 @@ def test_planted_bugs_in_nets_crowded_with_corners_are_still_caught(bug: str) ->
         )
         caught += not gradcheck.check(loss=loss, grads=grads, params=params).ok
     assert caught == 20
+
+
+def test_a_tiny_gradient_at_a_corner_is_judged_by_slopes_taken_as_fine_as_the_jump_allows() -> None:
+    """Found by the property: b2 of a 0.01-initialised net has a gradient of 7e-9 at a ReLU corner
+    (left slope -6.7e-9, right -7.5e-8); the analytic value is the left derivative, but the halving
+    stopped at 1.5e-6, where another corner bent the left slope to -1.2e-8."""
+    report = check(make_course_relu([4, 3, 4, 3, 3, 1], 10, seed=4, init="0.01"))
+    assert_all_pass(report)
+    assert report.tensor("b2").kinks >= 1
