@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gradcheck.report.formatting import fmt
 from gradcheck.report.status import FAIL, WARN
 
 if TYPE_CHECKING:
@@ -31,6 +33,27 @@ def mode_text(report: Report) -> str:
     return (
         f"{what}; {s.loss_evaluations:,} loss and {s.grad_evaluations:,} gradient evaluations "
         f"in {s.seconds:.2f} s"
+    ) + power_text(report)
+
+
+def power_text(report: Report) -> str:
+    """What the random directions would have caught, for the largest tensor judged by them alone
+    (every probed tensor's figures are in the JSON, ``details["directional_power"]``)."""
+    judged = [
+        t
+        for t in report.tensors
+        if t.details.get("directional_power") and t.checked == 0 and t.status != FAIL
+    ]
+    if not judged:
+        return ""
+    big = max(judged, key=lambda t: t.size)
+    power = big.details["directional_power"]
+    if not math.isfinite(power["spread_error_relative"]):
+        return ""
+    return (
+        f". The directions would have caught an error in {big.name} larger than "
+        f"{fmt(power['spread_error_relative'])} of its gradient's size with probability "
+        f"{fmt(100 * (1 - power['miss_probability']), 3)}%"
     )
 
 

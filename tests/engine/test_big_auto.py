@@ -90,3 +90,12 @@ def test_a_float32_big_model_keeps_its_sampled_coordinates_and_passes() -> None:
     assert report.stats.mode == "sampled+directional"
     assert report.stats.coordinates_checked > 0
     assert all(t.status == "pass" for t in report.tensors)
+
+
+def test_the_report_says_what_size_of_error_the_directions_would_have_caught() -> None:
+    from gradcheck.render import to_text
+
+    report = check(make_mlp(MNIST, m=64, activation="relu"))
+    text = to_text(report)
+    assert "The directions would have caught an error in W1 larger than" in text
+    assert "with probability 99%" in text
