@@ -26,7 +26,7 @@ from gradcheck.models.model import Model
 from gradcheck.models.namespace import find_data
 from gradcheck.models.object_arrays import reachable
 from gradcheck.models.object_subject import BACKWARD_METHODS, COST_METHODS, FORWARD_METHODS
-from gradcheck.models.source import returned_names, source_of
+from gradcheck.models.source import own_instances, returned_names, source_of
 
 __all__ = ["find_layered", "is_layered", "layer_lists", "layered_model"]
 
@@ -186,12 +186,7 @@ def find_layered(
     namespace: Mapping[str, Any], shown: str, inputs: Mapping[str, object]
 ) -> Model | None:
     """The module's one class-per-layer net; None when it has none."""
-    module = namespace.get("__name__")
-    found = [
-        (name, value)
-        for name, value in namespace.items()
-        if not name.startswith("_") and type(value).__module__ == module and is_layered(value)
-    ]
+    found = own_instances(namespace, is_layered)
     if not found:
         return None
     if len(found) > 1:

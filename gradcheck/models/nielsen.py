@@ -22,7 +22,7 @@ from gradcheck.models.data import batch_extra, owned_arrays
 from gradcheck.models.model import Model
 from gradcheck.models.namespace import find_data
 from gradcheck.models.object_subject import BACKWARD_METHODS, COST_METHODS
-from gradcheck.models.source import returned_names, source_of
+from gradcheck.models.source import own_instances, returned_names, source_of
 
 __all__ = ["find_list_net", "is_list_net", "list_net_model"]
 
@@ -59,12 +59,7 @@ def find_list_net(
     namespace: Mapping[str, Any], shown: str, inputs: Mapping[str, object]
 ) -> Model | None:
     """The module's one network of list parameters with a backprop returning lists."""
-    module = namespace.get("__name__")
-    found = [
-        (name, value)
-        for name, value in namespace.items()
-        if not name.startswith("_") and type(value).__module__ == module and is_list_net(value)
-    ]
+    found = own_instances(namespace, is_list_net)
     if len(found) != 1:
         return None
     return list_net_model(found[0][0], found[0][1], shown, namespace, inputs)

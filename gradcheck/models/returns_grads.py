@@ -24,7 +24,7 @@ from gradcheck.models.binding import Binder, Slot, shared_defaults
 from gradcheck.models.data import batch_extra, owned_arrays
 from gradcheck.models.model import Model
 from gradcheck.models.namespace import find_data
-from gradcheck.models.source import display_name, returned_names, source_of
+from gradcheck.models.source import display_name, own_instances, returned_names, source_of
 from gradcheck.models.views import MappingView, live_view, stringify_keys
 
 __all__ = [
@@ -181,12 +181,7 @@ def is_loss_object(value: object) -> bool:
 
 
 def _loss_objects(namespace: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    module = namespace.get("__name__")
-    return [
-        (name, value)
-        for name, value in namespace.items()
-        if not name.startswith("_") and type(value).__module__ == module and is_loss_object(value)
-    ]
+    return own_instances(namespace, is_loss_object)
 
 
 def find_loss_method(

@@ -9,7 +9,7 @@ import ast
 import functools
 import inspect
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
@@ -119,3 +119,16 @@ def source_of(fn: object) -> str | None:
     if code is None:
         return None
     return f"{code.co_filename}:{code.co_firstlineno}"
+
+
+def own_instances(
+    namespace: Mapping[str, Any], accept: Callable[[object], bool]
+) -> list[tuple[str, Any]]:
+    """The public module-level instances of classes the user's module itself defines that
+    ``accept`` takes (``net = Network(...)``: not imported objects, not ``_private`` ones)."""
+    module = namespace.get("__name__")
+    return [
+        (name, value)
+        for name, value in namespace.items()
+        if not name.startswith("_") and type(value).__module__ == module and accept(value)
+    ]
