@@ -157,6 +157,12 @@ def main() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON document on stdout.")
 @click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Show the evidence behind each reading (noise, steps, directions); always in --json.",
+)
+@click.option(
     "--mode",
     type=click.Choice(MODES),
     default="auto",
@@ -192,6 +198,7 @@ def main() -> None:
 def check_command(
     file: str,
     as_json: bool,
+    verbose: bool,
     mode: str,
     sample: int | None,
     seed: int,
@@ -224,7 +231,7 @@ def check_command(
     except GradcheckError as exc:
         fail_unusable(str(exc))
     except CheckInterrupted as exc:
-        show(exc.report, as_json=as_json, title=file)
+        show(exc.report, as_json=as_json, title=file, verbose=verbose)
         stderr.print(
             "[bold red]gradcheck:[/] interrupted; the results above cover the tensors finished so far. "
             "Your parameters are unchanged.",
@@ -240,7 +247,7 @@ def check_command(
         fail_unusable(
             f"your code raised {raised(exc)} while {stage} (traceback above)", type(exc).__name__
         )
-    show(report, as_json=as_json, title=file)
+    show(report, as_json=as_json, title=file, verbose=verbose)
     sys.exit(EXIT_OK if report.ok else EXIT_FAIL)
 
 
@@ -271,13 +278,13 @@ def check_target(
         return check_layers(model, options, source=file)
 
 
-def show(report: Any, *, as_json: bool, title: str) -> None:
+def show(report: Any, *, as_json: bool, title: str, verbose: bool = False) -> None:
     if as_json:
         click.echo(to_json(report))
     elif isinstance(report, LayerSuite):
         print_layer_suite(report, stdout, title=title)
     else:
-        print_report(report, stdout, title=title)
+        print_report(report, stdout, title=title, verbose=verbose)
 
 
 @main.command("watch")
@@ -299,6 +306,12 @@ def show(report: Any, *, as_json: bool, title: str) -> None:
     "learning-rate attribute train_step reads (learning_rate, lr, alpha, eta, ...).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON document on stdout.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Show the evidence behind each reading (noise, steps, directions); always in --json.",
+)
 @click.option(
     "--every",
     type=click.IntRange(min=1),
@@ -337,6 +350,7 @@ def watch_command(
     steps: int,
     lr: float | None,
     as_json: bool,
+    verbose: bool,
     every: int,
     check_every: int | None,
     trace_every: int | None,
@@ -386,7 +400,7 @@ def watch_command(
     if as_json:
         click.echo(to_json(summary))
     else:
-        print_summary(summary, stdout, title=file)
+        print_summary(summary, stdout, title=file, verbose=verbose)
     if summary.interrupted:
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(EXIT_OK if summary.ok else EXIT_FAIL)

@@ -54,6 +54,7 @@ def _run(
     shell: Any,
     *,
     as_json: bool,
+    verbose: bool,
     mode: str,
     sample: int | None,
     seed: int,

@@ -29,12 +29,18 @@ class Diagnosis:
         one or two sentences for the user, with the numbers behind the verdict and the likely cause.
     details
         the numbers, JSON-friendly: counts, fitted factors, indices of wrong rows, ...
+    summary
+        the reading in one or two plain sentences a learner acts on (what the mistake looks like,
+        named when the cause is at hand, and the fix), without the evidence: the renderers show it
+        by default and ``message`` under ``--verbose``. ``None``: the renderers fall back to
+        ``message``.
     """
 
     pattern: str | None
     factor: float | None
     message: str
     details: dict[str, Any] = field(default_factory=dict)
+    summary: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,4 +48,5 @@ class Diagnosis:
             "factor": self.factor,
             "message": self.message,
             "details": dict(self.details),
+            "summary": self.summary,
         }

@@ -126,7 +126,12 @@ def analytic_gradient(
 def missing_result(name: str, arr: np.ndarray, keys: Sequence[str]) -> TensorResult:
     d = missing(name, keys)
     return fail_result(
-        name, arr, pattern=d.pattern or "missing", message=d.message, details=d.details
+        name,
+        arr,
+        pattern=d.pattern or "missing",
+        message=d.message,
+        details=d.details,
+        summary=d.summary,
     )
 
 
@@ -144,11 +149,18 @@ def shape_result(
         pattern=d.pattern or "shape",
         message=f"{key}: {d.message}",
         details={"key": key, **d.details},
+        summary=d.summary,
     )
 
 
 def fail_result(
-    name: str, arr: np.ndarray, *, pattern: str, message: str, details: dict[str, Any] | None = None
+    name: str,
+    arr: np.ndarray,
+    *,
+    pattern: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    summary: str | None = None,
 ) -> TensorResult:
     return TensorResult(
         name=name,
@@ -164,4 +176,5 @@ def fail_result(
         size=int(arr.size),
         layer=layer_of(name),
         details=details or {},
+        summary=summary,
     )

@@ -53,4 +53,5 @@ def swapped(state: CheckState, result: TensorResult) -> TensorResult:
         pattern=d.pattern,
         message=d.message,
         details={**result.details, "diagnosis": d.details},
+        summary=d.summary,
     )

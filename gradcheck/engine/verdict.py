@@ -61,9 +61,11 @@ def tensor_result(
         details["confirmed_wrong"] = int(c.confirmed.sum())
     if c.unresolved.any():
         details["unresolved"] = int(c.unresolved.sum())
-    pattern, factor, message = None, None, None
+    pattern, factor, message, summary = None, None, None, None
     if status != PASS:
-        pattern, factor, message = diagnosis(state, arr, c, smooth, metric, dir_rel, details)
+        pattern, factor, message, summary = diagnosis(
+            state, arr, c, smooth, metric, dir_rel, details
+        )
     return TensorResult(
         name=name,
         shape=tuple(arr.shape),
@@ -82,6 +84,7 @@ def tensor_result(
         directional_rel_error=dir_rel,
         layer=layer_of(name),
         details=details,
+        summary=summary,
     )
 
 
@@ -93,8 +96,9 @@ def diagnosis(
     metric: float,
     dir_rel: float | None,
     details: dict[str, Any],
-) -> tuple[str | None, float | None, str]:
-    """Pattern, factor and message for a tensor that warns or fails; the heat map into details."""
+) -> tuple[str | None, float | None, str, str | None]:
+    """Pattern, factor, message and summary for a tensor that warns or fails; the heat map into
+    details."""
     passing, failing = TOLERANCES[state.precision]
     verdict = "disagree" if metric > failing else "disagree slightly"
     a, n, b = c.analytic[smooth], c.numeric[smooth], c.bound[smooth]
@@ -114,6 +118,7 @@ def diagnosis(
                 f"{a.size} sampled coordinates agree: the error sits in entries that were not sampled "
                 "(run with --mode full, or a larger --sample, to name them)"
             ),
+            None,
         )
     d = classify(
         a,
@@ -136,7 +141,7 @@ def diagnosis(
     # error it would only bury the reading (it stays in details).
     why = cause_text(c) if metric < OBVIOUS else ""
     message = f"analytic and numeric gradients {verdict}: {head}. {reading}{why}"
-    return d.pattern, d.factor, message
+    return d.pattern, d.factor, message, d.summary
 
 
 def heatmap(

@@ -18,7 +18,8 @@ from gradcheck.report.warning_groups import warning_groups
 __all__ = ["to_text"]
 
 
-def to_text(report: Report, *, title: str | None = None) -> str:
+def to_text(report: Report, *, title: str | None = None, verbose: bool = False) -> str:
+    """The report as plain text; ``verbose``: with the evidence behind each reading."""
     lines: list[str] = []
     head = "gradcheck"
     if title or report.source:

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 __all__ = ["print_report", "rich_report"]
 
 
-def rich_report(report: Report, *, title: str | None = None) -> RenderableType:
+def rich_report(
+    report: Report, *, title: str | None = None, verbose: bool = False
+) -> RenderableType:
+    """The report for a terminal; ``verbose``: with the evidence behind each reading."""
     parts: list[RenderableType] = []
     head = Text("gradcheck", style="bold")
     if title or report.source:
@@ -58,5 +61,7 @@ def rich_report(report: Report, *, title: str | None = None) -> RenderableType:
     return Group(*parts)
 
 
-def print_report(report: Report, console: Console, *, title: str | None = None) -> None:
-    console.print(rich_report(report, title=title))
+def print_report(
+    report: Report, console: Console, *, title: str | None = None, verbose: bool = False
+) -> None:
+    console.print(rich_report(report, title=title, verbose=verbose))

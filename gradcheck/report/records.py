@@ -26,11 +26,17 @@ class ReportWarning:
     #: The advice sentence(s) the message ends with, when it is one several warnings share; the
     #: renderers print it once per report. ``message`` always contains it too.
     fix: str | None = None
+    #: The reading in a few plain words without the numbers ("all weights are >= 0, as
+    #: np.random.rand draws them"): the renderers show it with the fix by default and ``message``
+    #: under --verbose. ``None``: they show ``message``.
+    summary: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind, "where": self.where, "message": self.message}
         if self.fix is not None:
             d["fix"] = self.fix
+        if self.summary is not None:
+            d["summary"] = self.summary
         if self.details:
             d["details"] = jsonable(self.details)
         return d

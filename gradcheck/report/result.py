@@ -60,6 +60,8 @@ class TensorResult:
     # The statements of the user's backward that computed this gradient (the assignment first).
     source_lines: tuple[SourceLine, ...] = ()
     fixed_line: str | None = None  # the assignment as it would be fixed, when the pattern says how
+    # The reading in plain words without the evidence (shown by default; ``message`` under -v).
+    summary: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -86,6 +88,7 @@ class TensorResult:
             "details": jsonable(self.details),
             "source_lines": [s.to_dict() for s in self.source_lines],
             "fixed_line": self.fixed_line,
+            "summary": self.summary,
         }
 
 

@@ -21,7 +21,7 @@ from gradcheck.report.watch_words import (
 __all__ = ["to_text"]
 
 
-def to_text(s: WatchSummary, *, title: str | None = None) -> str:
+def to_text(s: WatchSummary, *, title: str | None = None, verbose: bool = False) -> str:
     """The summary as plain ASCII text (logs, CI, the decorator's summary at exit)."""
     lines = ["gradcheck watch" + (f" - {title}" if title else ""), header_text(s)]
     lines += list(s.notes)

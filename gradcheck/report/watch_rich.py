@@ -29,7 +29,9 @@ from gradcheck.report.watch_words import (
 __all__ = ["print_summary", "print_summary_stderr", "rich_summary"]
 
 
-def rich_summary(s: WatchSummary, *, title: str | None = None) -> RenderableType:
+def rich_summary(
+    s: WatchSummary, *, title: str | None = None, verbose: bool = False
+) -> RenderableType:
     parts: list[RenderableType] = []
     head = Text("gradcheck watch", style="bold")
     if title:
@@ -71,8 +73,10 @@ def _health_table(s: WatchSummary) -> FittedTable:
     return FittedTable(columns, cells)
 
 
-def print_summary(s: WatchSummary, console: Console, *, title: str | None = None) -> None:
-    console.print(rich_summary(s, title=title))
+def print_summary(
+    s: WatchSummary, console: Console, *, title: str | None = None, verbose: bool = False
+) -> None:
+    console.print(rich_summary(s, title=title, verbose=verbose))
 
 
 def print_summary_stderr(s: WatchSummary) -> None:
