@@ -24,8 +24,9 @@ Discovery, first match wins (INTERFACE.md §3):
 6. Loose functions ``loss`` and ``grads`` with module-level ``params`` (or ``parameters``);
    ``X``/``Y`` when the module has them (they tell the report the batch size).
 7. A function returning its loss and gradients, ``return loss, dW`` (``softmax_loss_vectorized``,
-   ``lossFun``), then an object with ``.params`` and ``loss() -> (loss, grads)``
-   (:mod:`gradcheck.models.returns_grads`).
+   ``lossFun``); a function returning ``grads, cost`` with ``grads = {"dw": dw, "db": db}``
+   (the course's week-2 ``propagate(w, b, X, Y)``, :mod:`gradcheck.models.propagate`); then an
+   object with ``.params`` and ``loss() -> (loss, grads)`` (:mod:`gradcheck.models.returns_grads`).
 8. A net of layer objects (:mod:`gradcheck.models.layered`), then a network of list parameters
    whose ``backprop`` returns lists (:mod:`gradcheck.models.nielsen`).
 
@@ -53,6 +54,7 @@ from gradcheck.models.make import from_object, make_model
 from gradcheck.models.model import Model
 from gradcheck.models.nielsen import find_list_net, is_list_net, list_net_model
 from gradcheck.models.notebook import with_reading_notes
+from gradcheck.models.propagate import find_propagate, propagate_model, propagate_shape
 from gradcheck.models.returns_grads import (
     find_loss_method,
     find_returning_function,
@@ -159,6 +161,8 @@ def _chosen_form(
 ) -> Model | None:
     """``--object NAME`` naming one of the forms of steps 7 to 10, when it is one."""
     if inspect.isfunction(chosen):
+        if propagate_shape(chosen):
+            return propagate_model(chosen, namespace, inputs)
         return returning_function_model(chosen, namespace, inputs)
     if is_loss_object(chosen):
         return loss_method_model(name, chosen, namespace, inputs)
@@ -178,6 +182,7 @@ def _found_by_form(
         or find_family(namespace, shown, inputs)
         or _loose(namespace, inputs)
         or find_returning_function(namespace, shown, inputs)
+        or find_propagate(namespace, shown, inputs)
         or find_loss_method(namespace, shown, inputs)
         or find_layered(namespace, shown, inputs)
         or find_list_net(namespace, shown, inputs)
@@ -294,7 +299,9 @@ def find_model(
         f"parameters), X (or x), Y (or y); a course family (forward_propagation, compute_cost, "
         f"backward_propagation; L_model_forward, L_model_backward; full_forward_propagation, "
         f"get_cost_value, full_backward_propagation); functions loss, grads with params; a "
-        f"function returning (loss, dW, ...) for module-level arrays; an object with .params and "
+        f"function returning (loss, dW, ...) for module-level arrays; a function returning "
+        f"(grads, cost) with grads = {{'dw': dw, 'db': db}} (propagate(w, b, X, Y)) for "
+        f"module-level w, b; an object with .params and "
         f"a loss method; a net of layer objects; a network whose backprop returns its gradients. "
         f"The file defines {_inventory(module)}. Use --object NAME for a model object, "
         f"--forward/--cost/--backward for functions with other names, or define gradcheck_model."

@@ -67,7 +67,7 @@ class _ProvenancePass(TracedPass):
     def __init__(self, user_code: Callable[[str], bool] | None) -> None:
         super().__init__(user_code)
         # id -> (the array, kept alive so its id is not reused; the statement that wrote it)
-        self.writers: dict[int, tuple[np.ndarray, _Written]] = {}
+        self.writers: dict[int, tuple[Any, _Written]] = {}
         # per live frame: name -> the latest statement that wrote it
         self.names: dict[types.FrameType, dict[str, _Written]] = {}
         # any frame: name -> the latest statement that computed (not merely named) an array under it
@@ -76,7 +76,13 @@ class _ProvenancePass(TracedPass):
     def finish(self, frame: types.FrameType, state: FrameState, stmt: Stmt, ret: Any) -> None:
         if stmt.text is None or stmt.is_return or not stmt.targets:
             return
-        arrays = [v for _, v in statement_values(stmt, frame, ret) if isinstance(v, np.ndarray)]
+        # NumPy float scalars too: db = np.sum(dZ) / m is an np.float64, and a bias that is a
+        # number (course week 2's b) has such a gradient.
+        arrays = [
+            v
+            for _, v in statement_values(stmt, frame, ret)
+            if isinstance(v, (np.ndarray, np.floating, np.complexfloating))
+        ]
         if not any(a.dtype.kind in "fc" for a in arrays):
             return
         code = frame.f_code
@@ -157,8 +163,8 @@ def _chain(first: _Written) -> tuple[SourceLine, ...]:
     return (first.line, *(w.line for w in rest))
 
 
-def _writer_of(array: Any, writers: Mapping[int, tuple[np.ndarray, _Written]]) -> _Written | None:
-    if not isinstance(array, np.ndarray):
+def _writer_of(array: Any, writers: Mapping[int, tuple[Any, _Written]]) -> _Written | None:
+    if not isinstance(array, (np.ndarray, np.floating, np.complexfloating)):
         return None
     hit = writers.get(id(array))
     if hit is not None and hit[0] is array:

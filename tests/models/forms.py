@@ -14,6 +14,7 @@ from tests.models.forms_course import (
     FULL_FORWARD,
     GRADCHECK_N,
     L_MODEL,
+    LOGISTIC,
     REGULARIZATION,
 )
 from tests.models.forms_tutorial import (
@@ -40,6 +41,7 @@ __all__ = [
     "GRADCHECK_N",
     "LAYER_NET",
     "LAYER_NET_LOSS_FN",
+    "LOGISTIC",
     "L_MODEL",
     "MIN_CHAR_RNN",
     "NIELSEN",
@@ -134,3 +136,7 @@ BUGS["layer_net_loss_fn"] = (
     "self.db = grad.sum()",
     {"net.layers[0].b", "net.layers[2].b"},
 )
+
+# Course 1 week 2: propagate(w, b, X, Y) -> (grads, cost), b a Python float.
+FORMS["logistic"] = LOGISTIC
+BUGS["logistic"] = ("db = 1 / m * np.sum(A - Y)", "db = np.sum(A - Y)", {"b"})

@@ -413,3 +413,48 @@ COURSE_2LAYER_L2 = (
     )
     .replace("dW1 = np.dot(dZ1, X.T) / m", 'dW1 = np.dot(dZ1, X.T) / m + 0.1 * parameters["W1"]')
 )
+
+# Course 1, week 2: logistic regression "with a neural network mindset". propagate returns (grads,
+# cost) with grads = {"dw": dw, "db": db}; b is a Python float (initialize_with_zeros returns 0.0),
+# and the notebook's test cell leaves w, b, X, Y at module level. optimize and model return the
+# same dict too, in tuples of other lengths.
+LOGISTIC = """
+import numpy as np
+
+def sigmoid(z):
+    s = 1 / (1 + np.exp(-z))
+    return s
+
+def initialize_with_zeros(dim):
+    w = np.zeros((dim, 1))
+    b = 0.0
+    return w, b
+
+def propagate(w, b, X, Y):
+    m = X.shape[1]
+    A = sigmoid(np.dot(w.T, X) + b)
+    cost = -1 / m * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A))
+    dw = 1 / m * np.dot(X, (A - Y).T)
+    db = 1 / m * np.sum(A - Y)
+    cost = np.squeeze(np.array(cost))
+    grads = {"dw": dw,
+             "db": db}
+    return grads, cost
+
+def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
+    costs = []
+    for i in range(num_iterations):
+        grads, cost = propagate(w, b, X, Y)
+        dw = grads["dw"]
+        db = grads["db"]
+        w = w - learning_rate * dw
+        b = b - learning_rate * db
+        if i % 100 == 0:
+            costs.append(cost)
+    params = {"w": w, "b": b}
+    grads = {"dw": dw, "db": db}
+    return params, grads, costs
+
+w, b, X, Y = np.array([[0.1], [-0.2]]), 0.5, np.array([[1., 2., -1.], [3., 0.4, -3.2]]), np.array([[1, 0, 1]])
+grads, cost = propagate(w, b, X, Y)
+"""

@@ -9,7 +9,7 @@ import pytest
 
 import gradcheck
 from gradcheck.errors import GradcheckError
-from gradcheck.models.discovery import load_model
+from gradcheck.models.discovery import load_model, model_of
 from gradcheck.models.importer import import_file
 from tests.models import forms
 from tests.models.user_files import write
@@ -31,6 +31,7 @@ DONE = [
     "fc_net",
     "course_2layer_l2",
     "layer_net_loss_fn",
+    "logistic",
 ]
 
 
@@ -369,3 +370,42 @@ def test_from_object_reads_a_net_of_layers(tmp_path: Path) -> None:
     model = gradcheck.from_object(user.net, X=user.X, y=user.y)
     assert list(model.params) == ["layers[0].W", "layers[0].b", "layers[2].W", "layers[2].b"]
     assert gradcheck.check(model).ok
+
+
+def test_the_week2_notebook_cell_as_written(tmp_path: Path) -> None:
+    """The notebook's own test values saturate the sigmoid (z up to 13): the gradients pass, b (a
+    Python float) is checked on a copy and left as it was, and the report says how it read them."""
+    text = forms.FORMS["logistic"].replace(
+        "np.array([[0.1], [-0.2]]), 0.5, np.array([[1., 2., -1.], [3., 0.4, -3.2]])",
+        "np.array([[1.], [2.]]), 2., np.array([[1., 2., -1.], [3., 4., -3.2]])",
+    )
+    path = write(tmp_path, text)
+    module = import_file(path)
+    report = gradcheck.check(model_of(module, path.name))
+    assert report.ok
+    assert {t.name: t.shape for t in report.tensors} == {"w": (2, 1), "b": ()}
+    assert [w.kind for w in report.warnings] == ["sigmoid_saturation"]
+    assert any("b is a number in your file" in n for n in report.notes)
+    assert module.b == 2.0 and type(module.b) is float
+
+
+def test_a_propagate_parameter_the_file_does_not_define_is_named(tmp_path: Path) -> None:
+    text = forms.FORMS["logistic"].replace(
+        "w, b, X, Y = np.array([[0.1], [-0.2]]), 0.5,", "w, X, Y = np.array([[0.1], [-0.2]]),"
+    )
+    text = text.replace("\ngrads, cost = propagate(w, b, X, Y)\n", "\n")
+    with pytest.raises(
+        GradcheckError, match=r"'db', but b is not defined at module level.*--set b="
+    ):
+        load_model(write(tmp_path, text))
+
+
+def test_a_bias_that_is_a_number_shows_the_line_of_its_gradient(tmp_path: Path) -> None:
+    """db = np.sum(A - Y) is an np.float64, not an array: its statement is still found."""
+    old, new, _ = forms.BUGS["logistic"]
+    report = _check(write(tmp_path, forms.FORMS["logistic"].replace(old, new)))
+    b = report.tensor("b")
+    assert (b.pattern, b.factor) == ("scale", pytest.approx(3.0))
+    assert b.source_lines[0].text == "db = np.sum(A - Y)"
+    assert b.source_lines[0].function == "propagate"
+    assert b.fixed_line == "db = np.sum(A - Y) / m"
