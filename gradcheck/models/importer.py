@@ -3,22 +3,25 @@
 The file is imported as a fresh module (never the cached one from an earlier load), with its own
 directory on ``sys.path`` while it imports so that ``from main import NeuralNetwork`` finds the
 sibling file. Anything the file prints while importing goes to stderr, so that ``--json`` output
-stays one clean document. Script code under ``if __name__ == "__main__":`` does not run.
+stays one clean document. Script code under ``if __name__ == "__main__":`` does not run; a top-level endless training
+loop (``while True:``, min-char-rnn) runs once, up to its first call of the file's own functions.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
 import importlib.util
 import itertools
 import os
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from gradcheck.errors import GradcheckError
-from gradcheck.models.notebook import read_notebook, run_notebook
+from gradcheck.models.endless import unroll_endless_loops
+from gradcheck.models.notebook import NOTES_ATTRIBUTE, read_notebook, run_notebook
 
 __all__ = ["import_file", "is_under"]
 
@@ -70,6 +73,23 @@ def _read(file: Path, path: str | os.PathLike[str]) -> bytes:
     return source
 
 
+def _runner(
+    module: types.ModuleType, loader: importlib.abc.Loader, source: bytes, file: Path
+) -> Callable[[], None]:
+    """What imports a ``.py`` file: its loader, or, for a file with a top-level ``while True:``
+    training loop, its code with that loop run once (:mod:`gradcheck.models.endless`)."""
+    unrolled = unroll_endless_loops(importlib.util.decode_source(source), str(file))
+    if unrolled is None:
+        return lambda: loader.exec_module(module)
+    code = compile(unrolled.tree, str(file), "exec")
+
+    def run() -> None:
+        setattr(module, NOTES_ATTRIBUTE, unrolled.notes)
+        exec(code, vars(module))  # noqa: S102 - the user's own file, as importing it would
+
+    return run
+
+
 def import_file(path: str | os.PathLike[str]) -> types.ModuleType:
     """Import ``path`` as a new module: a ``.py`` file, or a Jupyter notebook whose code cells run
     in order as one module (:mod:`gradcheck.models.notebook`). A missing file, a file that is
@@ -93,10 +113,7 @@ def import_file(path: str | os.PathLike[str]) -> types.ModuleType:
         if spec is None or spec.loader is None:
             raise GradcheckError(f"{path}: cannot be imported as a Python module")
         module = importlib.util.module_from_spec(spec)
-        loader = spec.loader
-
-        def run() -> None:
-            loader.exec_module(module)
+        run = _runner(module, spec.loader, source, file)
 
     # Registered under a name no other load uses, and left registered: dataclasses, pickling and
     # inspect.getsource(cls) look a class's module up in sys.modules by name.
