@@ -40,6 +40,10 @@ def _zero(ev: _Evidence) -> Diagnosis | None:
         f"went to another variable or key (a typo such as dw2 for dW2, or a local that shadows "
         f"the stored array).",
         {**ev.base_details(), "exact_zero": exact, "max_abs_numeric": abs(float(n[k]))},
+        summary=(
+            "The gradient is zero where the loss does change: it was never stored (a typo such "
+            "as dw2 for dW2, or a local that shadows the stored array)."
+        ),
     )
 
 
@@ -85,6 +89,10 @@ def _scale(ev: _Evidence) -> Diagnosis | None:
             f"{where}: a minus sign is lost or doubled, e.g. dZ = Y - A instead of A - Y, a "
             f"subtracted term added, or the update's minus folded into the gradient.",
             {**details, "hints": ["sign"]},
+            summary=(
+                "The gradient has the wrong sign: a minus is lost or doubled (dZ = Y - A "
+                "instead of A - Y, or a subtracted term added)."
+            ),
         )
     return Diagnosis(
         "scale",
@@ -92,6 +100,7 @@ def _scale(ev: _Evidence) -> Diagnosis | None:
         f"The analytic gradient is {_fmt(c)} times the numeric one {where} (least-squares "
         f"factor, {fit.support} coordinates clear of the noise). {_scale_cause(c, kinds, hints)}.",
         details,
+        summary=f"The gradient is {_fmt(c)} times the true one. {_scale_cause(c, kinds, hints)}.",
     )
 
 

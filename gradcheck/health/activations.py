@@ -42,6 +42,7 @@ def _exploding(s: ActivationStats, label: str) -> ReportWarning:
         ),
         fix=_FIX_SCALE,
         details=s.to_dict(),
+        summary=f"pre-activations explode ({pct(s.share_large)} have |z| >= {EXPLODING_ABS:g})",
     )
 
 
@@ -56,6 +57,7 @@ def _tanh_saturation(s: ActivationStats, label: str) -> ReportWarning:
         ),
         fix=_FIX_SATURATION,
         details=s.to_dict(),
+        summary=f"tanh saturated ({pct(s.share_saturated)} of outputs near +-1, no gradient)",
     )
 
 
@@ -76,6 +78,7 @@ def _sigmoid_saturation(s: ActivationStats, label: str) -> ReportWarning:
         ),
         fix=_FIX_SATURATION,
         details=s.to_dict(),
+        summary=f"sigmoid saturated ({pct(s.share_saturated)} of outputs near 0 or 1)",
     )
 
 
@@ -89,6 +92,7 @@ def _dead_relu(s: ActivationStats, label: str, dead_share: float) -> ReportWarni
         ),
         fix=_FIX_DEAD,
         details=s.to_dict(),
+        summary=f"{s.dead_units} of {s.units} ReLU units never fire (no gradient)",
     )
 
 

@@ -12,16 +12,18 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck.health.thresholds import _FIX_SCALE, LARGE_INIT_RATIO, POSITIVE_INIT_MIN_SIZE
+from gradcheck.health.thresholds import (
+    _FIX_SCALE,
+    LARGE_INIT_RATIO,
+    POSITIVE_INIT_MIN_SIZE,
+    ZERO_MEAN_INIT,
+)
 from gradcheck.health.weights import _biases, _fan_ins, _Weight, _weights
 from gradcheck.report.records import ReportWarning
 
 __all__ = ["parameter_health"]
 
-_FIX_ZERO_MEAN = (
-    "Initialise with zero mean: np.random.randn(n_out, n_in) * np.sqrt(2 / n_in) (He, ReLU) or "
-    "np.sqrt(1 / n_in) (Xavier, tanh)."
-)
+_FIX_ZERO_MEAN = ZERO_MEAN_INIT
 
 
 def _symmetric_init(name: str, size: int, value: float, details: dict[str, Any]) -> ReportWarning:
@@ -55,6 +57,7 @@ def _all_positive_init(
         ),
         fix=_FIX_ZERO_MEAN,
         details=details,
+        summary="all weights are >= 0" + (", as np.random.rand draws them" if looks else ""),
     )
 
 
@@ -78,6 +81,7 @@ def _large_init(
         ),
         fix=_FIX_SCALE,
         details=details,
+        summary=f"weights {ratio:.2g}x too large for their fan-in of {fan_in}",
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck.health.thresholds import INPUT_RMS_MAX
+from gradcheck.health.thresholds import INPUT_RMS_MAX, SCALE_INPUTS
 from gradcheck.report.records import ReportWarning
 
 __all__ = ["input_health"]
@@ -37,11 +37,11 @@ def input_health(inputs: Mapping[str, Any]) -> list[ReportWarning]:
                     message=(
                         f"{name}: the inputs are unscaled (RMS {rms:.3g}, mean {mean:.3g}, range "
                         f"{low:.3g}..{high:.3g}); large inputs make large pre-activations, saturate "
-                        f"tanh/sigmoid and make a learning rate hard to choose. Standardise each feature "
-                        f"with the training set's statistics: X = (X - mean) / std over the examples "
-                        f"(or divide pixels by 255)."
+                        f"tanh/sigmoid and make a learning rate hard to choose. {SCALE_INPUTS}"
                     ),
                     details={"rms": rms, "mean": mean, "min": low, "max": high},
+                    fix=SCALE_INPUTS,
+                    summary=f"inputs unscaled (mean {mean:.2g}, range {low:.3g}..{high:.3g})",
                 )
             )
     return out

@@ -67,15 +67,19 @@ GRAD_NORM_SPREAD = 1e3
 #: intensities 0..16 (seed 002) are far above it.
 INPUT_RMS_MAX = 5.0
 
-# The fixes: exploding pre-activations and too large an initialisation share the first.
-_FIX_SCALE = (
-    "Scale the inputs (mean 0, std 1) and initialise weights with zero mean at He/Xavier scale "
-    "(np.random.randn(n_out, n_in) * np.sqrt(2 / n_in) for ReLU, np.sqrt(1 / n_in) for tanh)."
+# The fixes, in sentences every warning that gives the same advice shares word for word, so that
+# a report can say each once (report.warning_groups drops a sentence already said).
+SCALE_INPUTS = (
+    "Scale the inputs to mean 0, std 1 (X = (X - mean) / std over the training examples, or "
+    "divide pixels by 255)."
 )
-_FIX_SATURATION = (
-    "Scale the inputs (mean 0, std 1), use Xavier initialisation with zero mean "
-    "(np.random.randn(n_out, n_in) * np.sqrt(1 / n_in)), or lower the learning rate."
+ZERO_MEAN_INIT = (
+    "Initialise weights with zero mean: np.random.randn(n_out, n_in) * np.sqrt(2 / n_in) for "
+    "ReLU (He), np.sqrt(1 / n_in) for tanh (Xavier)."
 )
+LOWER_LR = "If it persists, lower the learning rate."
+_FIX_SCALE = f"{SCALE_INPUTS} {ZERO_MEAN_INIT}"
+_FIX_SATURATION = f"{SCALE_INPUTS} {ZERO_MEAN_INIT} {LOWER_LR}"
 _FIX_DEAD = (
     "Use He initialisation with zero biases, lower the learning rate, or try a leaky ReLU "
     "(np.where(z > 0, z, 0.01 * z))."

@@ -73,15 +73,23 @@ def _unsaid(body: str, said: set[str]) -> str:
     return text
 
 
+def _sentences(text: str) -> list[str]:
+    return [p for p in _PIECE_END.split(text)[::2] if p]
+
+
 def _group_text(members: Sequence[ReportWarning], given: dict[str, str]) -> str:
+    """The reading, then each fix sentence not given before (by sentence: one warning's fix may
+    be another's plus a sentence); a fix given whole before points back to where it was."""
     text = _reading(members)
     fixes = [w.fix for w in members if w.fix]
     for fix in dict.fromkeys(fixes):
-        if fix in given:
-            text += f" Fix: as for {given[fix]} above."
-        else:
-            text += f" {fix}"
-            given[fix] = members[0].kind
+        new = [sentence for sentence in _sentences(fix) if sentence not in given]
+        if not new:
+            text += f" Fix: as for {given[_sentences(fix)[0]]} above."
+            continue
+        text += " " + " ".join(new)
+        for sentence in new:
+            given[sentence] = members[0].kind
     return text
 
 

@@ -39,7 +39,7 @@ def test_seed_002_gets_exploding_saturation_and_initialisation_warnings() -> Non
     ]
     z1 = found[0]
     assert z1.details["share_large"] == 1.0 and z1.details["max_abs"] > EXPLODING_ABS
-    assert "He/Xavier" in z1.message and "Scale the inputs" in z1.message
+    assert "(He)" in z1.message and "(Xavier)" in z1.message and "Scale the inputs" in z1.message
     assert "100% of the tanh outputs have |a| > 0.97, 10 exactly +-1.0" in found[2].message
 
     init = parameter_health({"w1": w1, "b1": b1, "w2": w2, "b2": b2})
