@@ -94,13 +94,14 @@ def _scale(ev: _Evidence) -> Diagnosis | None:
                 "instead of A - Y, or a subtracted term added)."
             ),
         )
+    cause = _scale_cause(c, kinds, hints)
     return Diagnosis(
         "scale",
         c,
         f"The analytic gradient is {_fmt(c)} times the numeric one {where} (least-squares "
-        f"factor, {fit.support} coordinates clear of the noise). {_scale_cause(c, kinds, hints)}.",
+        f"factor, {fit.support} coordinates clear of the noise). {cause}.",
         details,
-        summary=f"The gradient is {_fmt(c)} times the true one. {_scale_cause(c, kinds, hints)}.",
+        summary=f"The gradient is {_fmt(c)} times the true one. {cause}.",
     )
 
 

@@ -27,10 +27,9 @@ from typing import Any
 import numpy as np
 
 from gradcheck.errors import GradcheckError
-from gradcheck.models.binding import Binder, Slot, shared_defaults
 from gradcheck.models.data import batch_extra, owned_arrays
 from gradcheck.models.model import Model
-from gradcheck.models.namespace import find_data
+from gradcheck.models.returns_grads import _binder, _own_functions
 from gradcheck.models.source import display_name, returned_names, source_of
 from gradcheck.models.views import live_view, stringify_keys
 
@@ -86,11 +85,8 @@ def find_propagate(
     namespace: Mapping[str, Any], shown: str, inputs: Mapping[str, object]
 ) -> Model | None:
     """The module's one ``propagate``-like function whose parameters the module defines."""
-    module = namespace.get("__name__")
     found = []
-    for name, fn in namespace.items():
-        if not (inspect.isfunction(fn) and fn.__module__ == module) or name.startswith("_"):
-            continue
+    for name, fn in _own_functions(namespace):
         shape = propagate_shape(fn)
         if shape and any(_usable(_value(p, namespace, inputs)) for p in shape[1]):
             found.append((name, fn))
@@ -134,29 +130,6 @@ def _parameters(
     return params, copied
 
 
-def _bound(
-    fn: Callable[..., Any], namespace: Mapping[str, Any], given: dict[str, object]
-) -> tuple[Binder, dict[str, Any], list[Slot]]:
-    """The binder of ``fn``'s arguments: the data, ``given`` (--set and the copied numbers), the
-    module's values."""
-    data = {role: value for role, (_, value) in find_data(namespace).items()}
-    for role in ("X", "Y"):
-        if role in given:
-            data[role] = given.pop(role)
-    binder = Binder(
-        None,
-        {},
-        data.get("X"),
-        data.get("Y"),
-        given,
-        module=namespace,
-        defaults=shared_defaults(fn),
-        module_arrays=True,
-    )
-    slots = binder.plan("loss", fn, None)
-    return binder, data, slots
-
-
 def propagate_model(
     fn: Callable[..., Any], namespace: Mapping[str, Any], inputs: Mapping[str, object]
 ) -> Model:
@@ -169,7 +142,8 @@ def propagate_model(
     position, keys = shape
     given = dict(inputs)
     params, copied = _parameters(label, keys, namespace, given)
-    binder, data, slots = _bound(fn, namespace, given)
+    binder, data = _binder(namespace, given, fn)
+    slots = binder.plan("loss", fn, None)
 
     def call() -> tuple[Any, Any]:
         result = binder.call(fn, slots, None)
