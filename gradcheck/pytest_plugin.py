@@ -308,7 +308,8 @@ def failure_message(report: Report, *, strict: bool) -> str | None:
     """The plain-text failure for ``report``, or None when the test should pass.
 
     The first line is a one-line verdict because pytest's short summary (``FAILED test_x.py::test -
-    ...``) shows only the first line; the full report follows.
+    ...``) shows only the first line; the full report follows, with its evidence (the verbose
+    report: a failing test is where one reads it).
     """
     if not report.ok:
         headline = "gradcheck: " + failure_headline(report)
@@ -318,7 +319,7 @@ def failure_message(report: Report, *, strict: bool) -> str | None:
         return None
     from gradcheck.report.check_plain import to_text
 
-    return headline + "\n\n" + to_text(report)
+    return headline + "\n\n" + to_text(report, verbose=True)
 
 
 def failure_headline(report: Report) -> str:

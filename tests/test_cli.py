@@ -57,7 +57,7 @@ def bad(tmp_path: Path) -> str:
 def test_a_passing_model_exits_0_and_says_ok(good: str) -> None:
     code, out, err = run("check", good)
     assert code == 0
-    assert "OK: All 2 tensors agree" in out
+    assert "OK: All 2 gradients agree" in out
     assert err == ""
 
 
@@ -65,8 +65,11 @@ def test_a_failing_model_exits_1_naming_the_tensor_and_the_pattern(bad: str) -> 
     code, out, _ = run("check", bad)
     assert code == 1
     assert "b1 FAIL" in out
-    assert "sign flipped" in out
-    assert "NOT OK: 1 of 2 tensors FAIL: b1." in out
+    assert "wrong sign" in out
+    assert "NOT OK: The gradient of b1 is wrong; the other one agrees" in out
+    assert out.index("NOT OK") < out.index("b1 FAIL")  # the verdict first, then the finding
+    code, out, _ = run("check", bad, "-v")
+    assert "sign flipped" in out  # the evidence, under --verbose
 
 
 def test_json_output_is_exactly_one_document_matching_the_interface(bad: str) -> None:

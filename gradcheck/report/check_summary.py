@@ -16,10 +16,11 @@ from gradcheck.report.status import FAIL, WARN
 if TYPE_CHECKING:
     from gradcheck.report.result import Report
 
-__all__ = ["mode_text", "summary_text"]
+__all__ = ["mode_text", "short_notes", "summary_text"]
 
 
-def mode_text(report: Report) -> str:
+def mode_text(report: Report, *, brief: bool = False) -> str:
+    """What the check did and what it cost; ``brief``: without the directions' stated power."""
     s = report.stats
     what = {
         "full": "every coordinate checked",
@@ -31,9 +32,10 @@ def mode_text(report: Report) -> str:
     if s.mode != "none" and s.coordinates_total and s.mode != "full":
         what += f" ({s.coordinates_checked:,} of {s.coordinates_total:,} coordinates, {s.directions} directions)"
     return (
-        f"{what}; {s.loss_evaluations:,} loss and {s.grad_evaluations:,} gradient evaluations "
+        f"{what}; {s.loss_evaluations:,} loss and {s.grad_evaluations:,} gradient evaluation"
+        f"{'' if s.grad_evaluations == 1 else 's'} "
         f"in {s.seconds:.2f} s"
-    ) + power_text(report)
+    ) + ("" if brief else power_text(report))
 
 
 def power_text(report: Report) -> str:
@@ -112,3 +114,32 @@ def summary_text(report: Report) -> str:
             )
         )
     return " ".join(parts)
+
+
+def short_notes(report: Report) -> list[str]:
+    """What the default report says of kinks, float64 re-checks and unsettled coordinates: one
+    plain sentence each (:func:`summary_text` gives the reasoning, under --verbose)."""
+    tensors = report.tensors
+    notes: list[str] = []
+    kinks = sum(t.kinks for t in tensors)
+    if kinks:
+        notes.append(
+            f"{kinks} coordinate(s) sat on a kink (a ReLU at 0, a max tie, |x| at 0) and pass: "
+            "your gradient there is one of the valid slopes."
+        )
+    settled = sum(int(t.details.get("float64") or 0) for t in tensors)
+    if settled:
+        notes.append(
+            f"{settled} float32 coordinate(s) were settled on a float64 copy of your model "
+            "(your arrays untouched)."
+        )
+    unresolved = [t for t in tensors if t.details.get("unresolved")]
+    if unresolved:
+        count = sum(int(t.details["unresolved"]) for t in unresolved)
+        low = any(t.details.get("precision") != "float64" for t in unresolved)
+        notes.append(
+            f"{count} coordinate(s) of {', '.join(t.name for t in unresolved)} could not be "
+            "settled at this precision and are left out of the verdict"
+            + ("; check the model in float64 to settle them." if low else ".")
+        )
+    return notes

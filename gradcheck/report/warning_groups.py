@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from gradcheck.report.records import ReportWarning
 
-__all__ = ["WarningGroup", "warning_groups"]
+__all__ = ["WarningGroup", "warning_digest", "warning_groups"]
 
 # A sentence ends at ". " before a capital letter ("e.g. x" and "np.sqrt(2 / n)" do not split); a
 # clause at "; ". The separators are kept so that what is left reads as it was written.
@@ -106,3 +106,33 @@ def warning_groups(warnings: Iterable[ReportWarning]) -> list[WarningGroup]:
         lead = f"[{kind}] " if named else f"[{kind}] {', '.join(wheres)}: "
         groups.append(WarningGroup(kind, wheres, lead, _group_text(members, given)))
     return groups
+
+
+def _short(w: ReportWarning) -> str:
+    text = (w.summary or _body(w)).strip()
+    return text if text[-1:] in ".!?" else text + "."
+
+
+def warning_digest(warnings: Iterable[ReportWarning]) -> tuple[list[str], list[str]]:
+    """The default report's warnings: one line per kind (where, then the plain reading), and
+    every fix sentence once, in the order first given.
+
+    ``'w1, w2: all weights are >= 0, as np.random.rand draws them.'``; members of a kind with
+    different readings are told apart by their ``where`` (those that read alike stay together).
+    """
+    by_kind: dict[str, list[ReportWarning]] = {}
+    for w in warnings:
+        by_kind.setdefault(w.kind, []).append(w)
+    lines: list[str] = []
+    fixes: list[str] = []
+    for members in by_kind.values():
+        readings: dict[str, list[str]] = {}
+        for w in members:
+            wheres = readings.setdefault(_short(w), [])
+            if w.where not in wheres:
+                wheres.append(w.where)
+        lines.append(" ".join(f"{', '.join(ws)}: {text}" for text, ws in readings.items()))
+        for w in members:
+            fix = w.fix or ""
+            fixes += [s for s in _sentences(fix) if s not in fixes]
+    return lines, fixes

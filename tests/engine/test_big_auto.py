@@ -96,6 +96,6 @@ def test_the_report_says_what_size_of_error_the_directions_would_have_caught() -
     from gradcheck.render import to_text
 
     report = check(make_mlp(MNIST, m=64, activation="relu"))
-    text = to_text(report)
+    text = to_text(report, verbose=True)
     assert "The directions would have caught an error in W1 larger than" in text
     assert "with probability 99%" in text

@@ -173,7 +173,8 @@ def test_float32_batch_norm_that_float32_alone_failed_passes_on_a_float64_copy(s
     report = gradcheck.check(loss=loss, grads=grads, params=params)
     assert report.ok and all(t.status == "pass" for t in report.tensors)
     assert sum(t.details.get("float64", 0) for t in report.tensors) >= 1
-    assert "re-checked on a float64 copy of the model" in report_text(report)
+    assert "re-checked on a float64 copy of the model" in report_text(report, verbose=True)
+    assert "settled on a float64 copy of your model" in report_text(report)
     assert {k: v.tobytes() for k, v in params.items()} == before  # the copy, never the user's
 
 

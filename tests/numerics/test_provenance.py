@@ -69,9 +69,13 @@ def test_a_check_shows_the_line_of_a_failing_gradient_and_only_of_failing_ones()
     doc = json.loads(to_json(report))
     (w2,) = [t for t in doc["tensors"] if t["name"] == "W2"]
     assert w2["source_lines"][0]["text"] == "dW2 = dZ2 @ A1.T * m"
-    text = to_text(report)
+    text = to_text(report, verbose=True)
     assert f"computed in grads_missing_m() at backprops.py:{first.line}:" in text
     assert "dW2 = dZ2 @ A1.T * m" in text
+    # by default, the headline shows the one statement to look at
+    text = to_text(report)
+    assert f"Look at grads_missing_m() in backprops.py:{first.line}:" in text
+    assert f"{first.line}  dW2 = dZ2 @ A1.T * m" in text
 
 
 def test_the_trace_costs_one_gradient_evaluation_only_when_a_tensor_fails() -> None:

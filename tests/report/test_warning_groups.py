@@ -22,9 +22,9 @@ from gradcheck.report.warning_groups import _sentences, warning_groups
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_models"
 
 
-def rich_text(report: gradcheck.Report, width: int = 80) -> str:
+def rich_text(report: gradcheck.Report, width: int = 80, verbose: bool = False) -> str:
     console = Console(file=io.StringIO(), width=width, record=True)
-    console.print(rich_report(report))
+    console.print(rich_report(report, verbose=verbose))
     return console.export_text()
 
 
@@ -48,6 +48,14 @@ def test_seed002s_shared_fix_is_given_once_and_its_warnings_merge_by_kind() -> N
     (fix,) = scale_fixes
     for text in (flat(rich_text(report)), flat(to_text(report))):
         for sentence in _sentences(fix):  # each sentence of the shared fix said once
+            assert text.count(" ".join(sentence.split())) == 1
+        # by default one line per kind: where, then the plain reading
+        assert text.count("warning z1, z2: pre-activations explode") == 1
+        assert text.count("warning w1, w2: all weights are >= 0") == 1
+        assert text.count("Initialise weights with zero mean: np.random.randn") == 1
+    verbose = (flat(rich_text(report, verbose=True)), flat(to_text(report, verbose=True)))
+    for text in verbose:
+        for sentence in _sentences(fix):
             assert text.count(" ".join(sentence.split())) == 1
         assert "[exploding_activations] z1, z2:" in text
         assert "[all_positive_init] w1, w2:" in text
@@ -114,7 +122,12 @@ def test_a_correct_net_with_rand_weights_passes_and_names_every_layer_in_one_lin
     assert report.ok
     positive = [w.where for w in report.warnings if w.kind == "all_positive_init"]
     assert positive == ["W1", "W2", "W3"]  # rand * 0.01 is still >= 0
+    lines = to_text(report).splitlines()
+    (line,) = [line for line in lines if "all weights are >= 0" in line]  # one line for the kind
+    assert line.startswith("warning W1, W2") and "W3" in line
     text = flat(to_text(report))
+    assert text.count("Initialise weights with zero mean: np.random.randn") == 1
+    text = flat(to_text(report, verbose=True))
     assert text.count("[all_positive_init] W1, W2, W3:") == 1
     assert text.count("Initialise weights with zero mean: np.random.randn") == 1
     assert "…" not in rich_text(report)
