@@ -88,7 +88,7 @@ def _findings(report: Report, groups: list[Finding], failing: list[Finding]) -> 
     for g in groups:
         head = f"{g.names} {STATUS_HEAD[g.status]}: "
         blocks.append(Para(g.text, "", 0, 2, head, STATUS_STYLE[g.status]))
-        shown_above = bool(failing) and g is failing[0] and g.line is not None
+        shown_above = len(failing) == 1 and g is failing[0] and g.line is not None
         if g.status == FAIL and not shown_above:
             blocks += _lines_of(g)
         blocks += [Heat(h) for t in g.tensors if t.pattern in _LOCATED if (h := heatmap_args(t))]

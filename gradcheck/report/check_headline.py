@@ -85,28 +85,24 @@ def code_paras(line: SourceLine, fixed: str | None, indent: int = 4) -> list[Par
 
 
 def headline(report: Report, failing: list[Finding]) -> list[Para]:
-    """The verdict, then where to look first: for the first failing finding, the statement it is
-    computed from, else the suspect layer's sentence."""
+    """The verdict, then where to look first: the statement a lone finding is computed from, else
+    the suspect layer's sentence.
+
+    With several readings the headline points at no line: a tensor's own assignment may be right
+    and its delta wrong, and which reading is the mistake is the suspect layer's to say.
+    """
     style = OK_STYLE if report.ok else NOT_OK_STYLE
     paras = [Para(verdict_sentence(report), style, 0, 2)]
     if not failing:
         return paras
     first = failing[0]
-    if len(failing) > 1:
-        paras.append(
-            Para(
-                f"These are {len(failing)} separate mistakes, each told below; start with "
-                f"{first.names}.",
-                "",
-                0,
-                2,
-            )
-        )
-    line = first.line
+    line = first.line if len(failing) == 1 else None
     if line is None:
         sentence = getattr(report, "suspect_summary", None) or report.suspect_message
-        if sentence and len(failing) == 1:
+        if sentence:
             paras.append(Para(sentence, "", 0, 2))
+        elif len(failing) > 1:
+            paras.append(Para(f"Start with {first.names}, nearest the output.", "", 0, 2))
         return paras
     where = f"{line.function}() in {Path(line.file).name}:{line.line}"
     if len(first.tensors) > 1:
