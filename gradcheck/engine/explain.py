@@ -92,15 +92,19 @@ def with_source_lines(
     """The failing tensors with the statements of the user's backward that computed their gradients.
 
     One traced gradient evaluation, only when a tensor failed with a gradient to trace (a missing
-    key has none). Returns the tensors and how many gradient evaluations it cost.
+    key has none). The same run traces the passing tensors too: their statements go in
+    ``details["traced_lines"]`` (``[file, line]`` pairs), so that a statement every failing gradient
+    reads is not blamed when a passing one reads it as well. Returns the tensors and how many
+    gradient evaluations it cost.
     """
     failing = [t.name for t in tensors if t.status == FAIL and t.pattern not in UNTRACEABLE]
     if not failing:
         return tensors, 0
+    names = [t.name for t in tensors if t.pattern not in UNTRACEABLE]
     try:
         found = gradient_sources(
             model.grads,
-            failing,
+            names,
             lambda grads, name: match_gradient(name, grads, model.grad_keys),
             user_code,
         )
@@ -111,9 +115,12 @@ def with_source_lines(
         source = found.get(t.name)
         if source is None:
             out.append(t)
-            continue
-        fix = fixed_line(source.lines[0].text, t.pattern, t.factor, source.counts)
-        out.append(dataclasses.replace(t, source_lines=source.lines, fixed_line=fix))
+        elif t.status != FAIL:
+            traced = [[s.file, s.line] for s in source.lines]
+            out.append(dataclasses.replace(t, details={**t.details, "traced_lines": traced}))
+        else:
+            fix = fixed_line(source.lines[0].text, t.pattern, t.factor, source.counts)
+            out.append(dataclasses.replace(t, source_lines=source.lines, fixed_line=fix))
     return tuple(out), 1
 
 

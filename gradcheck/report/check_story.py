@@ -54,24 +54,36 @@ def grouped_findings(report: Report) -> list[Finding]:
     for t, _ in findings(report):
         if t.status != PASS:
             groups.setdefault(_key(t), []).append(t)
-    every = len(groups) == 1 and sum(map(len, groups.values())) == len(report.tensors)
-    return [
-        Finding(
-            tuple(ts), reading(ts[0]), shared_line(tuple(ts)) if every or len(ts) == 1 else None
-        )
-        for ts in groups.values()
-    ]
+    passing = [t for t in report.tensors if t.status == PASS]
+    # What a passing gradient is computed from is right; unknown when one of them was not traced.
+    if all("traced_lines" in t.details for t in passing):
+        right: set[tuple[str, int]] | None = {
+            (f, n) for t in passing for f, n in t.details["traced_lines"]
+        }
+    else:
+        right = None
+    alone = len(groups) == 1 and not passing
+    out = []
+    for ts in groups.values():
+        if len(ts) == 1 or right is not None or alone:
+            line = shared_line(tuple(ts), exclude=right)
+        else:
+            line = None
+        out.append(Finding(tuple(ts), reading(ts[0]), line))
+    return out
 
 
-def shared_line(tensors: tuple[TensorResult, ...]) -> SourceLine | None:
+def shared_line(
+    tensors: tuple[TensorResult, ...], exclude: set[tuple[str, int]] | None = None
+) -> SourceLine | None:
     """The statement to look at first: one tensor's own assignment, or for several the latest
     statement that every one of them is computed from (``None`` when they share none).
 
     The latest, not the earliest: seed002's gradients all read ``one_hot_y = one_hot(y)`` and
     ``dz2 = (a2 - one_hot_y) * tanh(z2)``; the mistake is in the second, nearer the gradients.
-    :func:`grouped_findings` asks for a shared line only when every tensor fails for the one
-    reason: a tensor that passes may be computed from the same line, which is then right (W2 and
-    b2 each missing a / m share ``dZ2 = A2 - Y`` with a W1 that passes).
+    ``exclude``: statements known to be right because a passing gradient is computed from them (W2
+    and b2 each missing a / m share ``dZ2 = A2 - Y`` with a W1 that passes). A tensor's own
+    assignment is never excluded.
     """
     traced = [t.source_lines for t in tensors]
     if not traced or not all(traced):
@@ -79,6 +91,7 @@ def shared_line(tensors: tuple[TensorResult, ...]) -> SourceLine | None:
     if len(traced) == 1:
         return traced[0][0]
     common = set.intersection(*({(s.file, s.line) for s in lines} for lines in traced))
+    common -= exclude or set()
     if not common:
         return None
     file, line = max(common, key=lambda fl: fl[1])
