@@ -282,7 +282,7 @@ def show(report: Any, *, as_json: bool, title: str, verbose: bool = False) -> No
     if as_json:
         click.echo(to_json(report))
     elif isinstance(report, LayerSuite):
-        print_layer_suite(report, stdout, title=title)
+        print_layer_suite(report, stdout, title=title, verbose=verbose)
     else:
         print_report(report, stdout, title=title, verbose=verbose)
 

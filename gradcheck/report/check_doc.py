@@ -60,9 +60,11 @@ Block = Para | TableBlock | Heat | NonFiniteBlock
 _LOCATED = {"row", "column", "slice", "partial", "transpose"}
 
 
-def check_blocks(report: Report, *, title: str | None = None, verbose: bool = False) -> list[Block]:
-    """The report, top to bottom."""
-    head = "gradcheck" + (f" · {title or report.source}" if title or report.source else "")
+def check_blocks(
+    report: Report, *, title: str | None = None, verbose: bool = False, sep: str = " · "
+) -> list[Block]:
+    """The report, top to bottom; ``sep`` between "gradcheck" and the title."""
+    head = "gradcheck" + (f"{sep}{title or report.source}" if title or report.source else "")
     groups = grouped_findings(report)
     failing = [g for g in groups if g.status == FAIL]
     blocks: list[Block] = [Para(head, "bold"), *headline(report, failing)]

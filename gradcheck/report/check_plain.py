@@ -23,7 +23,7 @@ def to_text(
     """The report as plain text; ``verbose``: with the evidence behind each reading; ``width``:
     paragraphs wrapped to it with their indents kept (``None``: a paragraph is one line)."""
     lines: list[str] = []
-    for block in check_blocks(report, title=title, verbose=verbose):
+    for block in check_blocks(report, title=title, verbose=verbose, sep=" - "):
         if isinstance(block, Para):
             lines += wrap_para(block, width)
         elif isinstance(block, TableBlock):

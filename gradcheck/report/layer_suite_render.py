@@ -13,10 +13,12 @@ from rich.table import Table
 from rich.text import Text
 
 from gradcheck.report.check_findings import finding_head, findings, heatmap_args
+from gradcheck.report.check_story import grouped_findings
 from gradcheck.report.check_table import STATUS_STYLE, STATUS_WORD, coverage_text, pattern_text
 from gradcheck.report.formatting import aligned_lines, fmt, shape_text, warning_text
 from gradcheck.report.heatmap import heatmap_plain, heatmap_renderable
 from gradcheck.report.layer_suite import LayerCheck, LayerSuite
+from gradcheck.report.paragraph import Para, Paragraphs, wrap_para
 from gradcheck.report.result import FAIL, PASS
 
 __all__ = ["layer_suite_text", "print_layer_suite", "rich_layer_suite", "suite_rows"]
@@ -83,7 +85,9 @@ def verdict(suite: LayerSuite) -> str:
             + ")"
             for layer in suite.failed
         ]
-        parts.append(f"{len(suite.failed)} of {len(layers)} layers FAIL: {', '.join(named)}.")
+        parts.append(
+            f"{len(suite.failed)} of {_count(len(layers), 'layer')} FAIL: {', '.join(named)}."
+        )
     elif len(layers) == 1:
         parts.append(f"Layer {layers[0].name} agrees with finite differences.")
     elif layers:
@@ -97,39 +101,74 @@ def verdict(suite: LayerSuite) -> str:
     return ("OK: " if suite.ok else "NOT OK: ") + " ".join(parts)
 
 
-def _layer_findings(layer: LayerCheck) -> list[tuple[str, str, dict[str, Any] | None]]:
-    """(style, text, heat map) lines for one layer that does not pass."""
-    out: list[tuple[str, str, dict[str, Any] | None]] = []
+def _layer_findings(layer: LayerCheck, verbose: bool) -> list[Para | dict[str, Any]]:
+    """Paragraphs (and heat maps) for one layer that does not pass: by default each reading once
+    with the layer's sentence; ``verbose``: each argument's whole message with its worst entry."""
+    out: list[Para | dict[str, Any]] = []
     report = layer.report
-    for t, message in findings(report):
-        if t.status == PASS:
-            continue
-        out.append((STATUS_STYLE[t.status], f"{layer.name}: {finding_head(t)}", None))
-        if message:
-            out.append(("", f"  {message}", None))
-        heat = heatmap_args(t)
-        if heat is not None:
-            out.append(("", "", heat))
-    if report.suspect_message:
-        out.append(("bold", f"  {report.suspect_message}", None))
+    if verbose:
+        for t, message in findings(report):
+            if t.status == PASS:
+                continue
+            out.append(Para(f"{layer.name}: {finding_head(t)}", STATUS_STYLE[t.status], 0, 2))
+            if message:
+                out.append(Para(message, "", 2, 2))
+            heat = heatmap_args(t)
+            if heat is not None:
+                out.append(heat)
+    else:
+        for g in grouped_findings(report):
+            head = f"{layer.name}: {g.names} {STATUS_WORD[g.status]}: "
+            out.append(Para(g.text, "", 0, 2, head, STATUS_STYLE[g.status]))
+    sentence = report.suspect_message
+    if not verbose:
+        sentence = getattr(report, "suspect_summary", None) or sentence
+    if sentence:
+        out.append(Para(sentence, "bold", 2, 2))
     if report.nonfinite is not None:
         nf = report.nonfinite
-        out.append(
-            (STATUS_STYLE[FAIL], f"{layer.name}: non-finite value ({nf.kind}): {nf.message}", None)
-        )
+        text = f"non-finite value ({nf.kind}): {nf.message}"
+        out.append(Para(text, "", 0, 2, f"{layer.name}: ", STATUS_STYLE[FAIL]))
         if nf.fix:
-            out.append(("", f"  fix: {nf.fix}", None))
+            out.append(Para(f"fix: {nf.fix}", "", 2, 2))
     for w in report.warnings:
-        out.append(("yellow", f"{layer.name}: warning " + "".join(warning_text(w)), None))
+        text = "".join(warning_text(w)) if verbose else f"{w.where}: {w.summary or w.message}"
+        out.append(Para(text, "yellow", 0, 2, f"{layer.name}: warning ", "bold yellow"))
     return out
 
 
-def rich_layer_suite(suite: LayerSuite, *, title: str | None = None) -> RenderableType:
+def _blocks(
+    suite: LayerSuite, title: str | None, verbose: bool, sep: str = " · "
+) -> list[Para | dict[str, Any] | None]:
+    """Title, verdict, the table (``None``), the failing layers' findings, what the check did."""
+    head = "gradcheck" + (f"{sep}{title or suite.source}" if title or suite.source else "")
+    style = "bold green" if suite.ok else "bold red"
+    blocks: list[Para | dict[str, Any] | None] = [
+        Para(head, "bold"),
+        Para(verdict(suite), style, 0, 2),
+        None,
+    ]
+    for layer in suite.layers:
+        blocks += _layer_findings(layer, verbose)
+    blocks.append(Para(mode_line(suite) + ".", "dim", 0, 2))
+    return blocks
+
+
+def rich_layer_suite(
+    suite: LayerSuite, *, title: str | None = None, verbose: bool = False
+) -> RenderableType:
     parts: list[RenderableType] = []
-    head = Text("gradcheck", style="bold")
-    if title or suite.source:
-        head.append(f" · {title or suite.source}")
-    parts += [head, Text(mode_line(suite), style="dim")]
+    for block in _blocks(suite, title, verbose):
+        if isinstance(block, Para):
+            parts.append(Paragraphs([block]))
+        elif block is None:
+            parts.append(_table(suite))
+        else:
+            parts.append(heatmap_renderable(**block))
+    return Group(*parts)
+
+
+def _table(suite: LayerSuite) -> Table:
     rows = suite_rows(suite)
     table = Table(show_edge=False, header_style="bold", pad_edge=False, expand=False)
     for i, name in enumerate(rows[0][1]):
@@ -143,26 +182,24 @@ def rich_layer_suite(suite: LayerSuite, *, title: str | None = None) -> Renderab
         if status is not None:
             styled[3] = Text(cells[3], style=STATUS_STYLE[status])
         table.add_row(*styled)
-    parts.append(table)
-    for layer in suite.layers:
-        for style, text, heat in _layer_findings(layer):
-            parts.append(heatmap_renderable(**heat) if heat else Text(text, style=style))
-    parts.append(Text(verdict(suite), style="bold green" if suite.ok else "bold red"))
-    return Group(*parts)
+    return table
 
 
-def print_layer_suite(suite: LayerSuite, console: Console, *, title: str | None = None) -> None:
-    console.print(rich_layer_suite(suite, title=title))
+def print_layer_suite(
+    suite: LayerSuite, console: Console, *, title: str | None = None, verbose: bool = False
+) -> None:
+    console.print(rich_layer_suite(suite, title=title, verbose=verbose))
 
 
-def layer_suite_text(suite: LayerSuite, *, title: str | None = None) -> str:
-    head = "gradcheck"
-    if title or suite.source:
-        head += f" - {title or suite.source}"
-    lines = [head, mode_line(suite)]
-    lines += aligned_lines([cells for _, cells in suite_rows(suite)])
-    for layer in suite.layers:
-        for _, text, heat in _layer_findings(layer):
-            lines.append(heatmap_plain(**heat) if heat else text)
-    lines.append(verdict(suite))
+def layer_suite_text(
+    suite: LayerSuite, *, title: str | None = None, verbose: bool = False, width: int | None = None
+) -> str:
+    lines: list[str] = []
+    for block in _blocks(suite, title, verbose, sep=" - "):
+        if isinstance(block, Para):
+            lines += wrap_para(block, width)
+        elif block is None:
+            lines += aligned_lines([cells for _, cells in suite_rows(suite)])
+        else:
+            lines.append(heatmap_plain(**block))
     return "\n".join(lines)
