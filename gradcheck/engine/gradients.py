@@ -96,6 +96,8 @@ def analytic_gradient(
                 message=f"the gradient {key!r} is a {type(raw).__name__}"
                 + (f" of dtype {raw.dtype}" if isinstance(raw, np.ndarray) else "")
                 + " that is not a numeric array",
+                summary=f"The gradient {key!r} is not an array of numbers: return a NumPy "
+                f"float array of {name}'s shape {arr.shape}.",
             )
         )
     if analytic_full.shape != arr.shape and analytic_full.size == arr.size == 1:
@@ -113,6 +115,9 @@ def analytic_gradient(
                 arr,
                 pattern="nonfinite",
                 message=f"{bad} of {arr.size} entries of {key} are NaN or Inf",
+                summary=f"{bad} of the {arr.size} entries of {key} are NaN or Inf (not a finite "
+                "number): find where they come from (a log of 0, a division by 0, an exp that "
+                "overflows).",
             ),
             found_nonfinite(
                 "grads",
