@@ -49,15 +49,22 @@ def gradient_dtype_warnings(
                 "numbers, so fractions were probably cut off (np.zeros_like of an integer array, "
                 "or an integer accumulator?)"
             )
+            summary = (
+                f"{key} holds whole numbers, so fractions were cut off: make it a float array "
+                f"(np.zeros_like({name}, dtype=float))"
+            )
         elif dtype.kind == "f" and dtype.itemsize < param.itemsize:
             passing, _ = TOLERANCES[precision_of(dtype)]
             message = (
                 f"{key} is {dtype} while {name} is {param}: the check runs at {dtype} precision "
                 f"(pass <= {passing:g}), so smaller errors go unseen; return {param} gradients"
             )
+            summary = f"{key} is {dtype}, so small mistakes go unseen: return {param} gradients"
         else:
             continue
-        found.append(ReportWarning(kind="gradient_dtype", where=name, message=message))
+        found.append(
+            ReportWarning(kind="gradient_dtype", where=name, message=message, summary=summary)
+        )
     return found
 
 

@@ -185,3 +185,18 @@ def test_an_error_only_a_random_direction_sees_has_a_plain_summary() -> None:
     _, none_sampled = unsampled(90_000, 0, "relative error 0.3")
     assert_plain(none_sampled, "90,000 entries", "--mode full")
     assert "0 checked" not in none_sampled
+
+
+def test_an_integer_gradient_warns_in_plain_words() -> None:
+    params, loss, grads = make_mlp((4, 5, 3))
+
+    def rounded(p: dict[str, np.ndarray]) -> dict[str, Any]:
+        return {**grads(p), "dW1": np.round(grads(p)["dW1"] * 100).astype(np.int64)}
+
+    report = gradcheck.check(loss=loss, grads=rounded, params=params)
+    (warning,) = [w for w in report.warnings if w.kind == "gradient_dtype"]
+    assert warning.summary == (
+        "dW1 holds whole numbers, so fractions were cut off: make it a float array "
+        "(np.zeros_like(W1, dtype=float))"
+    )
+    assert_plain(report.tensor("W1").summary)
