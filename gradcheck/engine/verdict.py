@@ -144,9 +144,14 @@ def unsampled(size: int, sampled: int, head: str) -> tuple[str, str]:
     coordinate sample missed."""
     return (
         (
-            f"a random direction through all {size:,} entries disagrees ({head}) although the "
-            f"{sampled} sampled coordinates agree: the error sits in entries that were not sampled "
-            "(run with --mode full, or a larger --sample, to name them)"
+            f"a random direction through all {size:,} entries disagrees ({head})"
+            + (
+                f" although the {sampled} sampled coordinates agree: the error sits in entries "
+                "that were not sampled"
+                if sampled
+                else ""
+            )
+            + " (run with --mode full, or a larger --sample, to name them)"
         ),
         (
             f"Your gradient is wrong somewhere among the {size:,} entries"

@@ -182,9 +182,9 @@ def test_an_error_only_a_random_direction_sees_has_a_plain_summary() -> None:
     message, summary = unsampled(90_000, 25, "relative error 0.3")
     assert "random direction" in message
     assert_plain(summary, "90,000 entries", "25 checked one by one are right", "--mode full")
-    _, none_sampled = unsampled(90_000, 0, "relative error 0.3")
+    nothing, none_sampled = unsampled(90_000, 0, "relative error 0.3")
     assert_plain(none_sampled, "90,000 entries", "--mode full")
-    assert "0 checked" not in none_sampled
+    assert "0 checked" not in none_sampled and "0 sampled" not in nothing
 
 
 def test_an_integer_gradient_warns_in_plain_words() -> None:
@@ -200,3 +200,16 @@ def test_an_integer_gradient_warns_in_plain_words() -> None:
         "(np.zeros_like(W1, dtype=float))"
     )
     assert_plain(report.tensor("W1").summary)
+
+
+def test_a_small_gap_that_re_measuring_confirms_is_called_small_but_real() -> None:
+    params, loss, grads = make_mlp((4, 5, 3))
+    off = 3e-8 * np.random.default_rng(1).normal(size=(5, 4))
+
+    def nudged(p: dict[str, np.ndarray]) -> dict[str, Any]:
+        return {**grads(p), "dW1": grads(p)["dW1"] + off}
+
+    w1 = gradcheck.check(loss=loss, grads=nudged, params=params).tensor("W1")
+    assert w1.status == "warn" and w1.details["diagnosis"].get("borderline")
+    assert w1.details.get("confirmed_wrong")
+    assert_plain(w1.summary, "small but real", "measured again")
