@@ -63,7 +63,7 @@ def explain_layer(model: Model, report: Report) -> Report:
     """The layer's suspect sentence, a located NaN/Inf, and each tensor tagged with the layer."""
     layer = str(model.extra["layer"])
     backward = model.extra.get("backward") or model.extra.get("forward")
-    suspect, message = layer_reading(
+    suspect, message, summary = layer_reading(
         layer, report.tensors, tuple(model.extra.get("inputs", ())), backward
     )
     nonfinite, extra_losses = report.nonfinite, 0
@@ -78,6 +78,7 @@ def explain_layer(model: Model, report: Report) -> Report:
         tensors=tuple(dataclasses.replace(t, layer=layer) for t in report.tensors),
         suspect_layer=suspect,
         suspect_message=message,
+        suspect_summary=summary,
         nonfinite=nonfinite,
         stats=stats,
     )

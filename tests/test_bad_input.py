@@ -458,6 +458,8 @@ def test_float32_gradients_of_float64_parameters_are_checked_with_a_warning() ->
     assert kinds >= {("gradient_dtype", "W"), ("gradient_dtype", "b")}
     message = next(w.message for w in report.warnings if w.where == "W")
     assert message.startswith("dW is float32 while W is float64: the check runs at float32")
+    summary = next(w.summary for w in report.warnings if w.where == "W")
+    assert summary == "dW is float32, so small mistakes go unseen: return float64 gradients"
 
 
 def test_integer_gradients_fail_and_say_fractions_were_cut_off() -> None:

@@ -3,7 +3,8 @@
 The diagnose room is pure functions over numbers the engine already has; NumPy only, nothing
 printed. The engine calls them for failing tensors and copies the answers into
 :class:`~gradcheck.report.result.TensorResult` (``pattern``, ``factor``, ``message``, ``details``) and
-:class:`~gradcheck.report.result.Report` (``suspect_layer``, ``suspect_message``).
+:class:`~gradcheck.report.result.Report` (``suspect_layer``, ``suspect_message``,
+``suspect_summary``).
 """
 
 from __future__ import annotations

@@ -39,24 +39,33 @@ def missing(name: str, keys_on_offer: Sequence[str]) -> Diagnosis:
         lowered[w.lower()] for w in wanted if w.lower() in lowered and lowered[w.lower()] != w
     ]
     looked = _and([repr(w) for w in wanted])
+    key = "d" + base
     if case_only:
         tail = (
-            f"{case_only[0]!r} differs only in upper/lower case: rename it to {'d' + base!r} "
+            f"{case_only[0]!r} differs only in upper/lower case: rename it to {key!r} "
             f"(keys are case-sensitive)."
         )
+        plain = f"{case_only[0]!r} differs only in upper/lower case: rename it to {key!r}."
     elif close:
         tail = f"the closest keys on offer are {_and([repr(k) for k in close])}."
+        plain = (
+            f"The closest keys are {_and([repr(k) for k in close])}: store it as "
+            f"grads[{key!r}] (a typo, or a key never set)."
+        )
     elif offered:
         shown = offered[:10]
         more = f" and {len(offered) - 10} more" if len(offered) > 10 else ""
         tail = f"none is close; the keys on offer are {_and([repr(k) for k in shown])}{more}."
+        plain = f"Store it as grads[{key!r}]."
     else:
         tail = "the gradients returned no keys at all."
+        plain = "The backward returned no gradients at all: return them in a dict."
     return Diagnosis(
         "missing",
         None,
         f"No gradient for {name}: looked for {looked}; {tail}",
         {"looked_for": wanted, "closest": case_only or close, "on_offer": offered},
+        summary=f"Your backward returns no gradient for {name}. {plain}",
     )
 
 
@@ -102,6 +111,7 @@ def borrowed(
         f"coordinates match within the noise): the gradients are stored under the wrong keys."
         f"{_swap_hint(name, other)}",
         {"other": other, "checked": checked},
+        summary=f"Your gradient for {name} is the gradient of {other}: {_swap_plain(name, other)}",
     )
 
 
@@ -129,6 +139,21 @@ def _matches(
         if _explained(a[both], o, _noise_bound(a[both], o, None), 1.0).mean() >= MIN_EXPLAINED:
             return None  # it matches its own gradient as well: nothing to say
     return share, int(both.sum())
+
+
+def _swap_plain(name: str, other: str) -> str:
+    """The fix for a gradient stored under another tensor's key, in one clause."""
+    lo, hi = layer_of(name), layer_of(other)
+    if lo is not None and hi is not None and lo.isdigit() and hi.isdigit():
+        step = int(hi) - int(lo)
+        if abs(step) == 1:
+            return (
+                f"the layer number in the key is off by one (layer {hi}'s gradient went to layer "
+                f"{lo}), as with grads['dW' + str(l {'-' if step > 0 else '+'} 1)]."
+            )
+    if lo == hi:
+        return "two gradients of one layer are swapped (dW and db, or two keys mixed up)."
+    return "the gradients are stored under the wrong keys."
 
 
 def _swap_hint(name: str, other: str) -> str:

@@ -53,14 +53,21 @@ def _own_formula(name: str) -> str:
     )
 
 
+def _own_plain(name: str) -> str:
+    """What a parameter's own gradient should be, in one plain clause."""
+    if name.lower() in _BIAS_NAMES or name.lower().startswith("bias"):
+        return f"d{name} = dout.sum(axis=0), a sum over the batch (not a mean, not another axis)"
+    return f"d{name} = x.T @ dout with x reshaped to (N, D): check the operands and any factor"
+
+
 def layer_reading(
     layer: str,
     results: Sequence[TensorResult],
     inputs: Sequence[str],
     backward: str | None,
-) -> tuple[str | None, str | None]:
-    """The failing layer and a sentence saying where in its backward to look; (None, None) when
-    every gradient passes.
+) -> tuple[str | None, str | None, str | None]:
+    """The failing layer, a sentence saying where in its backward to look, and its short plain
+    form (``Report.suspect_summary``); (None, None, None) when every gradient passes.
 
     ``inputs`` are the checked arguments that carry data into the layer (x, prev_h, prev_c), the
     others being its parameters; ``backward`` is the name of the function that computes the
@@ -68,33 +75,77 @@ def layer_reading(
     """
     failing = [r.name for r in results if r.status == FAIL]
     if not failing:
-        return None, None
+        return None, None, None
     passing = [r.name for r in results if r.status != FAIL]
     where = f"{backward}" if backward else "backward"
     head = f"Layer {layer}: {_fails(failing)}"
     if not passing:
-        return layer, head + _all_fail(failing, where)
-    head += f" while {_passes(passing)}."
+        return layer, head + _all_fail(failing, where), _all_fail_plain(layer, failing, where)
+    message, plain = _split(layer, failing, passing, inputs, where)
+    return layer, f"{head} while {_passes(passing)}. {message}", plain
+
+
+def _split(
+    layer: str,
+    failing: Sequence[str],
+    passing: Sequence[str],
+    inputs: Sequence[str],
+    where: str,
+) -> tuple[str, str]:
+    """Some gradients of the layer fail and some pass: where to look, (in full, in plain words)."""
+    wrong = f"In layer {layer}, {_and(_d(failing))} {_verb(failing, 'is', 'are')} wrong"
     params_passing = [n for n in passing if n not in inputs]
     if all(n in inputs for n in failing) and params_passing:
-        return layer, (
-            f"{head} The parameter gradients use the same dout and cache, so those are right: "
-            f"the mistake is in how the gradient flows back to the input, in the line of {where} "
-            f"that computes {_and(_d(failing))} (e.g. dout @ w where dout @ w.T belongs: a product "
-            f"with the weights needs their transpose on the way back; or a result not reshaped "
-            f"to the input's shape)."
+        return (
+            (
+                f"The parameter gradients use the same dout and cache, so those are right: the "
+                f"mistake is in how the gradient flows back to the input, in the line of {where} "
+                f"that computes {_and(_d(failing))} (e.g. dout @ w where dout @ w.T belongs: a "
+                f"product with the weights needs their transpose on the way back; or a result not "
+                f"reshaped to the input's shape)."
+            ),
+            (
+                f"{wrong} while {_and(_d(params_passing))} {_verb(params_passing, 'is', 'are')} "
+                f"right: fix the line of {where} that computes {_d(failing)[0]} (e.g. dout @ w "
+                f"where dout @ w.T belongs)."
+            ),
         )
     if all(n not in inputs for n in failing) and any(n in inputs for n in passing):
         flows = [n for n in passing if n in inputs]
-        return layer, (
-            f"{head} {_and(_d(flows))} {_verb(flows, 'is', 'are')} right, so dout and the cache "
-            f"reach {where} correctly: the mistake is in the formula for {_and(_d(failing))} "
-            f"itself ({_own_formula(failing[0])})."
+        right = f"{_and(_d(flows))} {_verb(flows, 'is', 'are')} right"
+        return (
+            (
+                f"{right}, so dout and the cache reach {where} correctly: the mistake is in the "
+                f"formula for {_and(_d(failing))} itself ({_own_formula(failing[0])})."
+            ),
+            (
+                f"In layer {layer}, the formula for {_and(_d(failing))} itself is wrong ({right}): "
+                f"{_own_plain(failing[0])}."
+            ),
         )
-    return layer, (
-        f"{head} The failing gradients share something the passing ones do not: start with "
-        f"the values from the cache that only they use, and with the step of {where} that only "
-        f"they go through."
+    return (
+        (
+            f"The failing gradients share something the passing ones do not: start with the values "
+            f"from the cache that only they use, and with the step of {where} that only they go "
+            f"through."
+        ),
+        (
+            f"{wrong} while {_and(_d(passing))} {_verb(passing, 'is', 'are')} right: look at the "
+            f"cached values and the steps of {where} that only the wrong ones use."
+        ),
+    )
+
+
+def _all_fail_plain(layer: str, failing: Sequence[str], where: str) -> str:
+    if len(failing) == 1:
+        return (
+            f"In layer {layer}, d{failing[0]} is wrong: check how {where} computes it (the local "
+            f"derivative it multiplies dout by, or the mask it applies) and what forward caches."
+        )
+    return (
+        f"Every gradient of layer {layer} is wrong: check what they share, the first step of "
+        f"{where} (dout times the local derivative, e.g. tanh's 1 - out**2, or a mask) and the "
+        f"values forward caches."
     )
 
 

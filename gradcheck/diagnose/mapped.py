@@ -109,6 +109,12 @@ def _transpose(ev: _Evidence) -> Diagnosis | None:
             "factor": c,
             "hints": kinds,
         },
+        summary=(
+            "Your gradient is the true one transposed (entry [i, j] holds [j, i])"
+            + (f" and multiplied by {_fmt(c)}" if scaled else "")
+            + ": the operands of the product are swapped or a .T is missing or extra. Use "
+            "dZ @ A_prev.T, not A_prev @ dZ.T (a square W hides this from the shape check)."
+        ),
     )
 
 
@@ -154,4 +160,9 @@ def _shift(ev: _Evidence) -> Diagnosis | None:
         f"({m.positions.size} coordinates fit): an index off by one, so every {unit} is written "
         f"one place over (e.g. dW[i - 1] = ... or a loop that reads [i + 1]).",
         {**ev.base_details(), "axis": axis, "step": step, "pairs": int(m.positions.size)},
+        summary=(
+            f"Each {unit} of your gradient holds the value of the {unit} "
+            f"{'after' if step > 0 else 'before'} it: an index off by one, as in "
+            f"dW[i - 1] = ... or a loop that reads [i + 1]."
+        ),
     )

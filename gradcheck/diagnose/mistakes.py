@@ -11,11 +11,13 @@ open: the evidence does not settle whether they are the same mistake.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from gradcheck.diagnose.phrasing import _and, _capital, _fmt, _formula, _verb
 from gradcheck.diagnose.stages import Stage
 
 __all__ = [
+    "Others",
     "layers_phrase",
     "other_mistakes",
     "passes_phrase",
@@ -42,11 +44,22 @@ def passes_phrase(stage: Stage) -> str:
     return f"{_and(stage.evidence)} in {stage.title} {_verb(stage.evidence, 'passes', 'pass')}"
 
 
-def other_mistakes(stages: list[Stage], k: int, lowest_clean: int) -> list[str]:
+class Others(NamedTuple):
+    """What fails besides the suspect: the sentences, where each other mistake is (for the short
+    form: 'the formula for b1 itself', 'layer 1'), and the tensors failing the same way as the
+    suspect (one mistake in shared code)."""
+
+    sentences: list[str]
+    fixes: list[str]
+    alike: list[str]
+
+
+def other_mistakes(stages: list[Stage], k: int, lowest_clean: int) -> Others:
     """The failures below the suspect ``k`` that its mistake cannot explain, each its own, unless
     a layer with a right delta fails the same way as the suspect (pattern and factor): then it is
     probably one mistake in code the layers share."""
     sentences: list[str] = []
+    fixes: list[str] = []
     looks = [stages[k].signature]  # one entry per distinct mistake
     alike: list[Stage] = []
     above = k  # the nearest failing layer above the one looked at
@@ -61,16 +74,18 @@ def other_mistakes(stages: list[Stage], k: int, lowest_clean: int) -> list[str]:
         looks.append(g.signature)
         if i >= lowest_clean:
             sentences.append(_own_below(stages, i, _ORDINAL.get(len(looks), "another")))
+            fixes.append(_formula(g.failing, itself=True))
             above = i
             continue
         # Below every right delta: one wrong delta may explain all of these failures.
         sentences.append(_flowing_below(stages, i, above))
+        fixes.append(layers_phrase([s for s in stages[: i + 1] if s.fails]))
         break
     if alike:
         sentences.insert(0, _same_way(alike[::-1], stages[k]))
     if len(looks) > 1:
         sentences.append(f"Fix {_HOW_MANY.get(len(looks), 'each of them')}, then check again.")
-    return sentences
+    return Others(sentences, fixes, [n for g in alike[::-1] for n in g.failing])
 
 
 def _same_way(alike: list[Stage], suspect: Stage) -> str:
@@ -140,29 +155,39 @@ def unplaced_sentence(lost: Sequence[Stage]) -> str:
     )
 
 
-def unplaced_only(lost: Sequence[Stage]) -> tuple[str | None, str]:
-    """Only layers the names do not place fail: one is the suspect; several are not ordered."""
+def unplaced_only(lost: Sequence[Stage]) -> tuple[str | None, str, str]:
+    """Only layers the names do not place fail: one is the suspect; several are not ordered.
+    Returns the layer, the sentences and their short plain form."""
     if len(lost) > 1:
-        titles = [g.title for g in lost]
-        return None, (
-            f"{_capital(_and(titles))} fail, and their names do not say which of them is nearer "
-            f"the output, so whether this is one mistake or several, the evidence does not "
-            f"settle: check each."
+        titles = _capital(_and([g.title for g in lost]))
+        text = (
+            f"{titles} fail, and their names do not say which of them is nearer the output, so "
+            f"whether this is one mistake or several, the evidence does not settle: check each."
         )
+        plain = f"{titles} fail, and their names do not say which is nearer the output: check each."
+        return None, text, plain
     g = lost[0]
     fails = g.failing
-    text = (
-        f"{_capital(g.title)} is the suspect: {_and(fails)} {_verb(fails, 'fails', 'fail')}, and "
-        f"nothing else does."
-    )
+    fail_verb = _verb(fails, "fails", "fail")
+    text = f"{_capital(g.title)} is the suspect: {_and(fails)} {fail_verb}, and nothing else does."
     if len(g.results) == 1:  # a lone tensor: its delta and its formula are one question
-        return g.label, text
+        plain = f"Only {_and(fails)} {fail_verb}: start with the lines that compute its gradient."
+        return g.label, text, plain
     if g.clean:
-        return g.label, text + (
-            f" Within {g.title}, {_and(g.evidence)} {_verb(g.evidence, 'passes', 'pass')}, which "
-            f"points at {_formula(fails)} rather than at the layer's delta."
+        passes = f"{_and(g.evidence)} {_verb(g.evidence, 'passes', 'pass')}"
+        text += f" Within {g.title}, {passes}, which points at {_formula(fails)} rather than at "
+        text += "the layer's delta."
+        plain = (
+            f"The mistake is in {_formula(fails, itself=True)}: {passes}, so the gradient "
+            f"reaching {g.title} is right."
         )
-    return g.label, text + (
+        return g.label, text, plain
+    text += (
         f" Its name does not say where it sits in the network, so whether its delta or "
         f"{_formula(fails)} {_verb(fails, 'is', 'are')} wrong, the evidence does not settle."
     )
+    plain = (
+        f"Only {g.title} fails ({_and(fails)}): check {_formula(fails)} and the gradient "
+        f"reaching {g.title}."
+    )
+    return g.label, text, plain

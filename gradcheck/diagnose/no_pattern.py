@@ -38,12 +38,46 @@ def _no_pattern(ev: _Evidence) -> Diagnosis:
     parts.append(_factor_text(fit))
     reading = _direction(ev, details)
     if reading is not None:
-        parts.append(reading)
+        parts.append(reading[0])
     parts.append(
         f"the largest gap is at {_index_text(ev.index(k))} (analytic {_fmt(float(a[k]))}, "
         f"numeric {_fmt(float(n[k]))})"
     )
-    return Diagnosis(None, None, "; ".join(parts) + ".", details)
+    return Diagnosis(
+        None,
+        None,
+        "; ".join(parts) + ".",
+        details,
+        summary=f"{_how_many(ev)} {_LOOKS[reading[1] if reading else 'unread']}",
+    )
+
+
+def _how_many(ev: _Evidence) -> str:
+    """How much of the tensor is wrong, in a plain sentence."""
+    nbad, size = int(ev.bad.sum()), ev.analytic.size
+    where = "every entry checked" if nbad == size else f"{nbad} of the {size} entries checked"
+    return (
+        f"Your gradient is wrong at {where}, and no simple mistake (a factor, a sign, a "
+        f"transpose) explains it."
+    )
+
+
+# What the disagreeing entries look like (``_direction``'s kind), in plain words with the causes.
+_LOOKS = {
+    "aligned": (
+        "The signs are mostly right but the sizes are off: a wrong derivative (tanh's is "
+        "1 - A**2, sigmoid's A * (1 - A)), a wrong cached value (Z where A belongs) or a wrong term."
+    ),
+    "opposite": (
+        "The signs are mostly flipped and something else is off too: a lost minus (dZ = Y - A "
+        "instead of A - Y) together with a second mistake."
+    ),
+    "unrelated": (
+        "The values look unrelated to the true ones: another tensor's gradient, a wrong value "
+        "from the cache (the wrong layer's A, Z for A), or several mistakes at once."
+    ),
+    "unread": "Compare each line of the backward with its derivation, starting with dZ.",
+}
 
 
 def _one_entry(ev: _Evidence, k: int, details: dict[str, Any]) -> Diagnosis:
@@ -56,6 +90,11 @@ def _one_entry(ev: _Evidence, k: int, details: dict[str, Any]) -> Diagnosis:
         f"in vectorised code: if the loss has a kink there (ReLU at 0, a max, an abs), it is "
         f"probably that; otherwise look for code that writes that one entry.",
         details,
+        summary=(
+            f"Only entry {_index_text(ev.index(k))} of your gradient is wrong. If the loss has a "
+            f"corner there (a ReLU at exactly 0, a max, an abs), that is the likely reason; "
+            f"otherwise look for code that writes that one entry."
+        ),
     )
 
 
@@ -108,9 +147,10 @@ def _factor_text(fit: _Fit) -> str:
     )
 
 
-def _direction(ev: _Evidence, details: dict[str, Any]) -> str | None:
+def _direction(ev: _Evidence, details: dict[str, Any]) -> tuple[str, str] | None:
     """How the disagreeing coordinates point, by their cosine and sign agreement (recorded in
-    ``details``); ``None`` with too few of them."""
+    ``details``): (the clause for the message, its kind: "aligned", "opposite" or "unrelated");
+    ``None`` with too few of them."""
     a, n, bad = ev.analytic, ev.numeric, ev.bad
     # Read the disagreeing coordinates only: the agreeing ones would make any mistake look
     # aligned with the truth.
@@ -121,19 +161,23 @@ def _direction(ev: _Evidence, details: dict[str, Any]) -> str | None:
     same_sign = float(np.mean(np.sign(a[bad]) == np.sign(n[bad])))
     details["same_sign_fraction"] = same_sign
     if cos >= ALIGNED or (cos >= ALIGNED / 2 and same_sign >= ALIGNED):
+        kind = "aligned"
         reading = (
             "roughly the right direction with the wrong amounts, as a wrong derivative (of "
             "an activation, of the loss) or a wrong term produces"
         )
     elif cos <= -ALIGNED / 2 or same_sign <= 1 - ALIGNED:
+        kind = "opposite"
         reading = "mostly the opposite direction: a sign error mixed with another mistake"
     else:
+        kind = "unrelated"
         reading = (
             "values largely unrelated to the true gradient: the gradient of another tensor or "
             "layer, a wrong cached variable, or several mistakes at once"
         )
-    return (
+    text = (
         f"where they disagree, the analytic and numeric vectors have cosine {_fmt(cos)} and "
         f"agree in sign at {round(100 * same_sign)}% of the coordinates, which reads as "
         f"{reading}"
     )
+    return text, kind

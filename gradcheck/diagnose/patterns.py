@@ -92,6 +92,7 @@ def _nothing_to_fit(a: np.ndarray, n: np.ndarray) -> Diagnosis | None:
             None,
             "No coordinate was checked, so there is nothing to diagnose.",
             {"checked": 0, "disagree": 0},
+            summary="No entry of this gradient was checked, so there is nothing to say about it.",
         )
     finite = np.isfinite(a) & np.isfinite(n)
     if finite.all():
@@ -109,6 +110,10 @@ def _nothing_to_fit(a: np.ndarray, n: np.ndarray) -> Diagnosis | None:
         f"{_and(parts)} {'is' if bad_a + bad_n == 1 else 'are'} NaN or Inf, so no pattern "
         f"can be fitted; find where the non-finite value comes from first.",
         {"checked": int(a.size), "nonfinite_analytic": bad_a, "nonfinite_numeric": bad_n},
+        summary=(
+            "Some values are NaN or Inf (not a finite number), so the mistake cannot be read yet: "
+            "find where they come from first (a log of 0, a division by 0, an exp that overflows)."
+        ),
     )
 
 
@@ -121,6 +126,7 @@ def _agreement(ev: _Evidence) -> Diagnosis | None:
         f"The analytic and numeric gradients agree within the numerical noise at "
         f"{ev.coverage_text()}.",
         ev.base_details(),
+        summary="Your gradient matches the true one at every entry checked.",
     )
 
 
@@ -137,6 +143,10 @@ def _borderline(ev: _Evidence) -> Diagnosis | None:
         f"{_index_text(ev.index(k))}). That looks like round-off or truncation rather than a "
         f"mistake; confirm with another step size before hunting for a bug.",
         {**ev.base_details(), "borderline": True},
+        summary=(
+            "The gap is tiny and looks like rounding error, not a mistake: check again with "
+            "another epsilon (--eps 1e-5, or eps=1e-5) before hunting for a bug."
+        ),
     )
 
 

@@ -27,6 +27,13 @@ def _regularization(ev: _Evidence) -> Diagnosis | None:
         None,
         _l2_text(ev, k),
         {**ev.base_details(), "coefficient": k, "support": support},
+        summary=(
+            "The loss has an L2 penalty, (lambda/2m) * sum(W**2), but the gradient lacks its "
+            "part, (lambda/m) * W: add it to dW (or fix a lambda/(2m) where lambda/m belongs)."
+            if k < 0
+            else "The gradient adds an L2 term, a multiple of W, that the loss does not have: add "
+            "(lambda/2m) * sum(W**2) to the cost, or drop the term from dW."
+        ),
     )
 
 

@@ -11,8 +11,9 @@ from typing import Any
 from gradcheck.diagnose.diagnosis import Diagnosis
 from gradcheck.diagnose.phrasing import _and
 
-# A reading of two shapes: (the sentence after "The gradient has shape ... :", extra details).
-_Reading = tuple[str, dict[str, Any]]
+# A reading of two shapes: (the sentence after "The gradient has shape ... :", the same in plain
+# words for the summary, extra details).
+_Reading = tuple[str, str, dict[str, Any]]
 _Shape = tuple[int, ...]
 
 
@@ -53,8 +54,20 @@ def shape_mismatch(
         return Diagnosis(
             None, None, f"The gradient and the parameter both have shape {p}.", details
         )
-    text, extra = _read(p, g)
-    return Diagnosis("shape", None, f"{head}: {text}{tail}", {**details, **extra})
+    text, plain, extra = _read(p, g)
+    if twins:
+        plain = (
+            f"it has the shape of {_and(twins)}, so it may be "
+            f"{'its gradient' if len(twins) == 1 else 'the gradient of one of them'} under the "
+            f"wrong key (a layer number off by one, as in grads['dW' + str(l + 1)])."
+        )
+    return Diagnosis(
+        "shape",
+        None,
+        f"{head}: {text}{tail}",
+        {**details, **extra},
+        summary=f"Your gradient has shape {g} where the parameter's shape {p} belongs: {plain}",
+    )
 
 
 def _read(p: _Shape, g: _Shape) -> _Reading:
@@ -67,7 +80,8 @@ def _read(p: _Shape, g: _Shape) -> _Reading:
         "no single transposition or reduction maps one onto the other; check the product that "
         "builds this gradient."
     )
-    return text, {"reading": "unrelated"}
+    plain = "no transpose or sum explains it. Check the product that builds this gradient."
+    return text, plain, {"reading": "unrelated"}
 
 
 def _transposed(p: _Shape, g: _Shape) -> _Reading | None:
@@ -76,7 +90,8 @@ def _transposed(p: _Shape, g: _Shape) -> _Reading | None:
             "it looks transposed. Swap the operands of the product (dZ @ A_prev.T rather than "
             "A_prev @ dZ.T) or drop a stray .T."
         )
-        return text, {"reading": "transposed"}
+        plain = "it is transposed. Use dZ @ A_prev.T, not A_prev @ dZ.T, or drop a stray .T."
+        return text, plain, {"reading": "transposed"}
     return None
 
 
@@ -89,7 +104,11 @@ def _singleton_axis(p: _Shape, g: _Shape) -> _Reading | None:
             "axis: use keepdims=True (np.sum(dZ, axis=1, keepdims=True)) or reshape to the "
             "parameter's shape; otherwise the update broadcasts into a matrix."
         )
-        return text, {"reading": "singleton_axis"}
+        plain = (
+            "the sum lost an axis of length 1. Use keepdims=True, as in "
+            "np.sum(dZ, axis=1, keepdims=True)."
+        )
+        return text, plain, {"reading": "singleton_axis"}
     return None
 
 
@@ -118,7 +137,12 @@ def _bias(p: _Shape, g: _Shape) -> _Reading | None:
             f"{g[axis]} examples), np.sum(dZ, axis={axis}"
             f"{', keepdims=True' if len(p) == 2 else ''})."
         )
-        return text, {"reading": "not_summed", "expected_axis": axis, "batch_size": g[axis]}
+        plain = (
+            f"one value per example, never summed. Sum over the examples: np.sum(dZ, axis={axis}"
+            f"{', keepdims=True' if len(p) == 2 else ''})."
+        )
+        extra = {"reading": "not_summed", "expected_axis": axis, "batch_size": g[axis]}
+        return text, plain, extra
     return None
 
 
@@ -132,13 +156,21 @@ def _bias_summed_to_one(
             f"the units, not the examples). Use np.sum(dZ, axis={expected}, "
             f"keepdims=True)."
         )
-        return text, {"reading": "wrong_axis", "summed_axis": unit_axis, "expected_axis": expected}
+        extra = {"reading": "wrong_axis", "summed_axis": unit_axis, "expected_axis": expected}
+        return text, _wrong_axis_plain(expected), extra
     how = f" (axis={expected}, keepdims=True)." if expected is not None else "."
     text = (
         f"a single number where the parameter needs {units}: the sum ran over every axis "
         f"(np.sum without axis=). Sum over the examples only{how}"
     )
-    return text, {"reading": "summed_all", "summed_axis": "all", "expected_axis": expected}
+    plain = f"np.sum without axis= added up everything. Sum over the examples only{how}"
+    return text, plain, {"reading": "summed_all", "summed_axis": "all", "expected_axis": expected}
+
+
+def _wrong_axis_plain(expected: int | None) -> str:
+    """The bias summed over the units instead of the examples, in plain words."""
+    fix = f": np.sum(dZ, axis={expected}, keepdims=True)" if expected is not None else ""
+    return f"the bias gradient was summed over the wrong axis. Sum over the examples{fix}."
 
 
 def _bias_per_example(
@@ -150,17 +182,21 @@ def _bias_per_example(
             f"over axis {unit_axis} instead of axis {expected} (over the units, not the "
             f"examples). Use np.sum(dZ, axis={expected}, keepdims=True)."
         )
-        return text, {
-            "reading": "wrong_axis",
-            "summed_axis": unit_axis,
-            "expected_axis": expected,
-            "batch_size": batch,
-        }
+        return (
+            text,
+            _wrong_axis_plain(expected),
+            {
+                "reading": "wrong_axis",
+                "summed_axis": unit_axis,
+                "expected_axis": expected,
+                "batch_size": batch,
+            },
+        )
     text = (
         f"one value per example ({batch}) instead of one per unit ({units}): the sum ran "
         f"over the units axis instead of the examples axis."
     )
-    return text, {"reading": "wrong_axis", "batch_size": batch}
+    return text, _wrong_axis_plain(None), {"reading": "wrong_axis", "batch_size": batch}
 
 
 def _extra_axis(p: _Shape, g: _Shape) -> _Reading | None:
@@ -170,7 +206,8 @@ def _extra_axis(p: _Shape, g: _Shape) -> _Reading | None:
             f"it has an extra axis {axis} of length {g[axis]}, most likely the examples: sum "
             f"over it."
         )
-        return text, {"reading": "not_summed", "expected_axis": axis}
+        plain = f"it has an extra axis of length {g[axis]}, most likely the examples. Sum over it."
+        return text, plain, {"reading": "not_summed", "expected_axis": axis}
     return None
 
 
@@ -185,7 +222,10 @@ def _one_axis(p: _Shape, g: _Shape) -> _Reading | None:
         f"axis {i} has length {g[i]} instead of {p[i]}; the other axes match. Check which "
         f"operand of the product sets that axis."
     )
-    return text, {"reading": "one_axis", "axis": i}
+    plain = (
+        f"axis {i} is {g[i]} long instead of {p[i]}. Check which operand of the product sets it."
+    )
+    return text, plain, {"reading": "one_axis", "axis": i}
 
 
 _READINGS: tuple[Callable[[_Shape, _Shape], _Reading | None], ...] = (

@@ -31,35 +31,39 @@ _Candidate = tuple[float, int, int, np.ndarray]
 
 def _describe_subset(
     a: np.ndarray, n: np.ndarray, noise: np.ndarray, batch_size: int | None
-) -> str:
-    """What the analytic values look like on a subset that disagrees."""
+) -> tuple[str, str]:
+    """What the analytic values look like on a subset that disagrees: (for the message, in plain
+    words for the summary)."""
     if (np.abs(a) <= noise).all():
-        return "the analytic gradient is zero there (never written)"
+        return "the analytic gradient is zero there (never written)", "zero there (never written)"
     if (np.abs(n) <= noise).all():
         return (
             "the numeric gradient is zero there but the analytic one is not (an inactive unit, "
             "e.g. a dead ReLU or a mask, whose derivative the backward did not apply)"
-        )
+        ), "not zero there although the loss ignores those entries (a missed ReLU mask)"
     fit = _fit(a, n, noise)
     if fit is not None and fit.fraction >= MIN_EXPLAINED:
         c = fit.factor
         if _close(c, -1.0):
-            return "the sign is flipped there"
+            return "the sign is flipped there", "of the wrong sign there"
         _, hints = _factor_hints(c, batch_size)
         return f"the analytic gradient is {_fmt(c)} times the numeric one there" + (
             f" ({hints[0]})" if hints else ""
-        )
+        ), f"{_fmt(c)} times the true value there"
     gap = a - n
     offset = float(np.median(gap))
     if (np.abs(gap - offset) <= FIT_SLACK * noise).all():
-        return f"the analytic gradient is the numeric one plus a constant {_fmt(offset)} there"
+        return (
+            f"the analytic gradient is the numeric one plus a constant {_fmt(offset)} there",
+            f"off by a constant {_fmt(offset)} there",
+        )
     corr = _cosine(a, n)
     if corr is not None and corr > 0.9:
         return (
             f"the values there follow the numeric ones in direction but not in size "
             f"(cosine {_fmt(corr)})"
-        )
-    return "the values there do not follow the numeric ones"
+        ), "of the right sign but the wrong size there"
+    return "the values there do not follow the numeric ones", "unrelated to the true values there"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -102,7 +106,7 @@ def _slice_names(ndim: int, axis: int) -> tuple[str, str, str]:
 
 
 def _slice_hint(wrong_ids: np.ndarray, length: int, unit: str, units: str) -> tuple[list[str], str]:
-    """The likely cause of these wrong slices: (hint kinds, a sentence)."""
+    """The likely cause of these wrong slices: (hint kinds, a sentence for the message)."""
     one = wrong_ids.size == 1
     if {int(i) for i in wrong_ids} <= {0, length - 1}:
         which = _and(
@@ -125,6 +129,20 @@ def _slice_hint(wrong_ids: np.ndarray, length: int, unit: str, units: str) -> tu
         f"index whose contributions were assigned rather than added, as dE[idx] = g does "
         f"where np.add.at(dE, idx, g) belongs, or a mask)."
     )
+
+
+# The fix for wrong slices, by hint kind, in plain words.
+_SLICE_FIX = {
+    "off_by_one": (
+        "It sits at the edge, where a loop off by one goes wrong: range(1, n) skips index 0, "
+        "range(n - 1) skips n - 1."
+    ),
+    "one_unit": "Look for code that treats that index specially (a loop, a special case, a mask).",
+    "few": (
+        "Look for what those indices share: a repeated index assigned (dE[idx] = g) where "
+        "np.add.at(dE, idx, g) belongs, or a mask."
+    ),
+}
 
 
 def _slices(ev: _Evidence) -> Diagnosis | None:
@@ -156,9 +174,14 @@ def _slices(ev: _Evidence) -> Diagnosis | None:
         f"Only {unit if one else units} {_and([str(int(i)) for i in wrong_ids])} of {length} "
         f"{'disagrees' if one else 'disagree'} ({int(ev.bad[in_wrong].sum())} of "
         f"{int(in_wrong.sum())} checked coordinates there; the other {good} checked "
-        f"{unit if good == 1 else units} agree): {sub}."
+        f"{unit if good == 1 else units} agree): {sub[0]}."
     )
     hint_kinds, hint = _slice_hint(wrong_ids, length, unit, units)
+    summary = (
+        f"Only {unit if one else units} {_and([str(int(i)) for i in wrong_ids])} of your "
+        f"gradient {'is' if one else 'are'} wrong, {sub[1]}; the rest is right. "
+        f"{_SLICE_FIX[hint_kinds[0] if hint_kinds else 'few']}"
+    )
     return Diagnosis(
         pattern,
         None,
@@ -170,6 +193,7 @@ def _slices(ev: _Evidence) -> Diagnosis | None:
             "bad_fraction_in_slices": score,
             "hints": hint_kinds,
         },
+        summary=summary,
     )
 
 
@@ -189,6 +213,11 @@ def _analytic_zero(ev: _Evidence, share_text: str) -> Diagnosis | None:
         f"is not: part of the gradient was never written, or a mask (ReLU, dropout, "
         f"np.where) zeroes coordinates that do affect the loss.",
         {**ev.base_details(), "rule": "analytic_zero"},
+        summary=(
+            f"In {_share(ev)}, your gradient is zero where the true one is not: part of it "
+            f"was never written, or a mask (ReLU, dropout, np.where) zeroes entries that do "
+            f"change the loss."
+        ),
     )
 
 
@@ -204,6 +233,11 @@ def _numeric_zero(ev: _Evidence, share_text: str) -> Diagnosis | None:
         f"not affect the loss) but the analytic one is not: the backward misses a mask the "
         f"forward applies (a ReLU's derivative, a dropout or pruning mask, a clipped region).",
         {**ev.base_details(), "rule": "numeric_zero"},
+        summary=(
+            f"In {_share(ev)}, your gradient is not zero although the loss does not depend on "
+            f"those entries: the backward misses a mask the forward applies (the ReLU derivative, "
+            f"dZ[Z <= 0] = 0, a dropout mask, a clipped region)."
+        ),
     )
 
 
@@ -222,7 +256,7 @@ def _block(ev: _Evidence, share_text: str) -> Diagnosis | None:
     if box_fraction < PARTIAL_RULE_FRACTION or in_box.sum() >= PARTIAL_RULE_FRACTION * a.size:
         return None
     ranges = ", ".join(f"{low}..{high}" for low, high in zip(lo, hi, strict=True))
-    sub = _describe_subset(a[bad], n[bad], noise[bad], ev.batch_size)
+    sub, plain = _describe_subset(a[bad], n[bad], noise[bad], ev.batch_size)
     return Diagnosis(
         "partial",
         None,
@@ -234,6 +268,10 @@ def _block(ev: _Evidence, share_text: str) -> Diagnosis | None:
             "rule": "block",
             "block": [[low, high] for low, high in zip(lo, hi, strict=True)],
         },
+        summary=(
+            f"Only the block [{ranges}] of your gradient is wrong, {plain}: one piece of the "
+            f"computation (a sub-matrix, one part of a concatenation) has the wrong gradient."
+        ),
     )
 
 
@@ -251,6 +289,11 @@ def _subset_factor(ev: _Evidence, share_text: str) -> Diagnosis | None:
         f"numeric one: a factor applied to part of the computation only (a subset of examples "
         f"or units, a duplicate index counted once instead of twice).",
         {**ev.base_details(), "rule": "factor", "factor": c},
+        summary=(
+            f"In {_share(ev)}, your gradient is {_fmt(c)} times the true one, and right "
+            f"elsewhere: a factor applied to part of the computation only (some examples or "
+            f"units, a repeated index counted once instead of twice)."
+        ),
     )
 
 
@@ -260,6 +303,11 @@ _PARTIAL_RULES: tuple[Callable[[_Evidence, str], Diagnosis | None], ...] = (
     _block,
     _subset_factor,
 )
+
+
+def _share(ev: _Evidence) -> str:
+    """'12 of the 30 entries checked', for a summary."""
+    return f"{int(ev.bad.sum())} of the {ev.analytic.size} entries checked"
 
 
 def _partial(ev: _Evidence) -> Diagnosis | None:

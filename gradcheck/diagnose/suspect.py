@@ -24,37 +24,54 @@ from gradcheck.diagnose.mistakes import (
 )
 from gradcheck.diagnose.phrasing import _and, _capital, _formula, _verb
 from gradcheck.diagnose.stages import Stage, read_stages
+from gradcheck.diagnose.suspect_plain import flowing_summary, own_summary, unplaced_tail
 from gradcheck.report.result import TensorResult
 
-__all__ = ["suspect_layer"]
+__all__ = ["suspect_layer", "suspect_reading"]
 
 
 def suspect_layer(results: Sequence[TensorResult]) -> tuple[str | None, str | None]:
-    """The failing layer nearest the output, and sentences saying why it is the one to fix.
+    """The failing layer nearest the output, and sentences saying why it is the one to fix (see
+    :func:`suspect_reading`, which adds their short plain form)."""
+    layer, message, _ = suspect_reading(results)
+    return layer, message
+
+
+def suspect_reading(
+    results: Sequence[TensorResult],
+) -> tuple[str | None, str | None, str | None]:
+    """The failing layer nearest the output, sentences saying why it is the one to fix, and the
+    same in one or two plain sentences (``Report.suspect_summary``).
 
     Layers come from each result's ``layer`` (when the adapter set it) or from the digits in its
     name; RNN names (``Wxh``, ``Whh``, ``Why``, ``bh``, ``by``) are grouped into the hidden and the
     output layer. Names that say nothing about their place (``emb``, a plain ``gamma``) are never
     ordered: when only they fail, the layer is None unless one alone fails. Returns
-    ``(None, None)`` when nothing fails.
+    ``(None, None, None)`` when nothing fails.
     """
     stages, unordered = read_stages(results)
     failing = [i for i, g in enumerate(stages) if g.fails]
     lost = [g for g in unordered if g.fails]
     if not failing:
-        return unplaced_only(lost) if lost else (None, None)
+        return unplaced_only(lost) if lost else (None, None, None)
     k = failing[-1]
     clean = [i for i, g in enumerate(stages) if g.clean]
     lowest_clean = clean[0] if clean else len(stages)
     unplaced = [name for g in unordered for name in g.evidence]
     if k < lowest_clean:  # nothing at or below the suspect shows a right delta
         sentences = _flowing_down(stages, k, unplaced)
+        norm = _norm_above(stages, k)
+        recurrent = bool(_recurrent_hint(stages[k]))
+        summary = flowing_summary(stages, k, norm, recurrent)
     else:
         sentences = _own_mistake(stages, k, unplaced)
-        sentences += other_mistakes(stages, k, lowest_clean)
+        others = other_mistakes(stages, k, lowest_clean)
+        sentences += others.sentences
+        summary = own_summary(stages, k, others)
     if lost:
         sentences.append(unplaced_sentence(lost))
-    return stages[k].label, " ".join(sentences)
+        summary += unplaced_tail(lost)
+    return stages[k].label, " ".join(sentences), summary
 
 
 def _first_sentence(stages: list[Stage], k: int, flowing: bool, unplaced: list[str]) -> str:
@@ -103,8 +120,7 @@ def _flowing_down(stages: list[Stage], k: int, unplaced: list[str]) -> list[str]
             f"; an error in {who}'s backward also spoils {layers_phrase(below)}, so fix {who} first"
         )
     sentences = [first + "."]
-    above = stages[k + 1] if k + 1 < len(stages) else None
-    norm = above if above and above.batch_norm and above.label == suspect.label else None
+    norm = _norm_above(stages, k)
     if suspect.blank and not below:
         sentences.append(_blank_sentence(suspect, norm))
     elif norm is not None and not suspect.batch_norm:
@@ -115,6 +131,12 @@ def _flowing_down(stages: list[Stage], k: int, unplaced: list[str]) -> list[str]
         )
     sentences += _recurrent_hint(suspect)
     return sentences
+
+
+def _norm_above(stages: list[Stage], k: int) -> Stage | None:
+    """The batch norm of stage ``k``'s own layer, right above it, if any."""
+    above = stages[k + 1] if k + 1 < len(stages) else None
+    return above if above and above.batch_norm and above.label == stages[k].label else None
 
 
 def _blank_sentence(suspect: Stage, norm: Stage | None) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gradcheck.diagnose.fixed_line import fixed_line
-from gradcheck.diagnose.suspect import suspect_layer
+from gradcheck.diagnose.suspect import suspect_reading
 from gradcheck.engine.checker import run_check
 from gradcheck.engine.gradients import match_gradient
 from gradcheck.engine.options import Options
@@ -52,7 +52,7 @@ def explain(model: Model, report: Report) -> Report:
     Costs at most two traced passes of the user's code: one to locate a non-finite value (only when
     the check met one) and one forward pass for activation health.
     """
-    layer, message = suspect_layer(report.tensors)
+    layer, message, summary = suspect_reading(report.tensors)
     user_code = user_code_for(model.trace_targets) if model.trace_targets else None
     extra_losses = 0
     nonfinite = report.nonfinite
@@ -79,6 +79,7 @@ def explain(model: Model, report: Report) -> Report:
         tensors=tensors,
         suspect_layer=layer,
         suspect_message=message,
+        suspect_summary=summary,
         nonfinite=nonfinite,
         warnings=tuple(warnings),
         notes=tuple(str(n) for n in model.extra.get("notes", ())),

@@ -49,15 +49,22 @@ def gradient_dtype_warnings(
                 "numbers, so fractions were probably cut off (np.zeros_like of an integer array, "
                 "or an integer accumulator?)"
             )
+            summary = (
+                f"{key} holds whole numbers, so fractions were cut off: make it a float array "
+                f"(np.zeros_like({name}, dtype=float))"
+            )
         elif dtype.kind == "f" and dtype.itemsize < param.itemsize:
             passing, _ = TOLERANCES[precision_of(dtype)]
             message = (
                 f"{key} is {dtype} while {name} is {param}: the check runs at {dtype} precision "
                 f"(pass <= {passing:g}), so smaller errors go unseen; return {param} gradients"
             )
+            summary = f"{key} is {dtype}, so small mistakes go unseen: return {param} gradients"
         else:
             continue
-        found.append(ReportWarning(kind="gradient_dtype", where=name, message=message))
+        found.append(
+            ReportWarning(kind="gradient_dtype", where=name, message=message, summary=summary)
+        )
     return found
 
 
@@ -96,6 +103,8 @@ def analytic_gradient(
                 message=f"the gradient {key!r} is a {type(raw).__name__}"
                 + (f" of dtype {raw.dtype}" if isinstance(raw, np.ndarray) else "")
                 + " that is not a numeric array",
+                summary=f"The gradient {key!r} is not an array of numbers: return a NumPy "
+                f"float array of {name}'s shape {arr.shape}.",
             )
         )
     if analytic_full.shape != arr.shape and analytic_full.size == arr.size == 1:
@@ -113,6 +122,9 @@ def analytic_gradient(
                 arr,
                 pattern="nonfinite",
                 message=f"{bad} of {arr.size} entries of {key} are NaN or Inf",
+                summary=f"{bad} of the {arr.size} entries of {key} are NaN or Inf (not a finite "
+                "number): find where they come from (a log of 0, a division by 0, an exp that "
+                "overflows).",
             ),
             found_nonfinite(
                 "grads",

@@ -110,16 +110,7 @@ def diagnosis(
     flat = c.flat[smooth]
     sampled_ok = a.size and elementwise_relative_error(a, n, b, passing).max() <= passing
     if dir_rel is not None and (a.size == 0 or sampled_ok):
-        return (
-            None,
-            None,
-            (
-                f"a random direction through all {arr.size:,} entries disagrees ({head}) although the "
-                f"{a.size} sampled coordinates agree: the error sits in entries that were not sampled "
-                "(run with --mode full, or a larger --sample, to name them)"
-            ),
-            None,
-        )
+        return None, None, *unsampled(arr.size, a.size, head)
     d = classify(
         a,
         n,
@@ -133,15 +124,42 @@ def diagnosis(
     details["diagnosis"] = d.details
     if arr.ndim >= 1 and arr.size > 1:
         details["heatmap"] = heatmap(arr.shape, flat, a, n, b, passing)
-    reading = d.message
+    reading, summary = d.message, d.summary
     if d.details.get("borderline") and c.confirmed.any():
         # The re-measurements settled what the noise alone could not: the gap is small but real.
         reading = "The gap is small: within 4 times the measured noise at every coordinate."
+        summary = (
+            "The gap is small but real: it stays when measured again more carefully. Look for a "
+            "slightly wrong constant or a small term left out (an epsilon, part of a penalty)."
+        )
     # What re-measuring ruled out matters when the gap is small enough to doubt; for a gross
     # error it would only bury the reading (it stays in details).
     why = cause_text(c) if metric < OBVIOUS else ""
     message = f"analytic and numeric gradients {verdict}: {head}. {reading}{why}"
-    return d.pattern, d.factor, message, d.summary
+    return d.pattern, d.factor, message, summary
+
+
+def unsampled(size: int, sampled: int, head: str) -> tuple[str, str]:
+    """(message, summary) when only a random direction disagrees: the error is in entries the
+    coordinate sample missed."""
+    return (
+        (
+            f"a random direction through all {size:,} entries disagrees ({head})"
+            + (
+                f" although the {sampled} sampled coordinates agree: the error sits in entries "
+                "that were not sampled"
+                if sampled
+                else ""
+            )
+            + " (run with --mode full, or a larger --sample, to name them)"
+        ),
+        (
+            f"Your gradient is wrong somewhere among the {size:,} entries"
+            + (f", though the {sampled} checked one by one are right" if sampled else "")
+            + ": moving them all at once changes the loss differently. Run with --mode full "
+            "(mode='full') to find which."
+        ),
+    )
 
 
 def heatmap(

@@ -44,6 +44,10 @@ def _zero_gradient(layer: int, name: str) -> ReportWarning:
             f"back), so its weights never change."
         ),
         details={"layer": layer, "norm": 0.0},
+        summary=(
+            f"{name} is exactly zero, so layer {layer} never learns (dead ReLUs, saturated units, "
+            f"or a gradient never written back)"
+        ),
     )
 
 
@@ -68,6 +72,10 @@ def _spread_warning(nonzero: list[tuple[int, str, float]]) -> ReportWarning | No
                 f"norm."
             ),
             details=details,
+            summary=(
+                "gradients shrink toward the input, so the first layers barely learn: use ReLU "
+                "with He initialisation, scale the inputs, or add batch norm"
+            ),
         )
     return ReportWarning(
         kind="exploding_gradients",
@@ -79,6 +87,10 @@ def _spread_warning(nonzero: list[tuple[int, str, float]]) -> ReportWarning | No
             f"rate, or clip the gradients."
         ),
         details=details,
+        summary=(
+            "gradients grow toward the input, so the first layers jump too far: initialise at "
+            "He/Xavier scale, lower the learning rate, or clip the gradients"
+        ),
     )
 
 

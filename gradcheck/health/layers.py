@@ -2,7 +2,8 @@
 
 An array without a kind from its statement may get one from its name; one layer is one name computed
 in one call, or in several calls that shared their arguments (pooled into one batch); a statement
-that runs once per layer gets its layers numbered.
+that runs once per layer gets its layers numbered ("Z (pass 2 of 3)": the second time the statement
+ran, which is not always layer 2).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def _layer_stats(ordered: list[tuple[int, str, str, _Layer]]) -> list[Activation
         label = name[1:-1] if name.startswith("<") else name
         if per_name[name] > 1:  # the same statement in a loop over layers: number them
             numbered[name] = numbered.get(name, 0) + 1
-            label = f"{label} #{numbered[name]}"
+            label = f"{label} (pass {numbered[name]} of {per_name[name]})"
         st = _stats([e for e, _ in group], label, kind, batch_axes)
         if st is not None:
             out.append(st)

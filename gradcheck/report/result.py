@@ -137,6 +137,8 @@ class Report:
     source: str | None = None
     suspect_message: str | None = None
     notes: tuple[str, ...] = ()  # how the model was read (from the adapter): context, not warnings
+    # The suspect sentence in one or two plain sentences (suspect_message is the full reasoning).
+    suspect_summary: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -175,4 +177,5 @@ class Report:
             "source": self.source,
             "suspect_message": self.suspect_message,
             "notes": list(self.notes),
+            "suspect_summary": self.suspect_summary,
         }

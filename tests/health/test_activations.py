@@ -100,11 +100,11 @@ def test_a_helper_called_once_per_layer_keeps_the_layers_apart() -> None:
 
     stats = trace_activations(forward)
     assert [(s.name, s.calls) for s in stats if s.kind == "pre-activation"] == [
-        ("Z #1", 1),
-        ("Z #2", 1),
-        ("Z #3", 1),
+        ("Z (pass 1 of 3)", 1),
+        ("Z (pass 2 of 3)", 1),
+        ("Z (pass 3 of 3)", 1),
     ]
-    assert kinds(activation_health(forward)) == [("exploding_activations", "Z #3")]
+    assert kinds(activation_health(forward)) == [("exploding_activations", "Z (pass 3 of 3)")]
 
 
 # ----------------------------------------------------------------------------------------------

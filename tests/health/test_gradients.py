@@ -20,6 +20,7 @@ def test_a_deep_sigmoid_net_with_tiny_weights_has_vanishing_gradients() -> None:
     assert [w.kind for w in found] == ["vanishing_gradients"]
     assert found[0].where == "dW1" and found[0].details["spread"] >= GRAD_NORM_SPREAD
     assert "shrink" in found[0].message and "He initialisation" in found[0].message
+    assert "first layers barely learn" in (found[0].summary or "")
     # the same depth with ReLU and He init keeps its gradients within range
     assert gradient_norm_health(MLP([20] + [16] * 7 + [1], "relu", he).grads(X, Y)) == []
 
@@ -34,6 +35,7 @@ def test_gradients_that_grow_toward_the_input_are_exploding() -> None:
     found = gradient_norm_health(grads)
     assert [(w.kind, w.where) for w in found] == [("exploding_gradients", "dW1")]
     assert "lower the learning rate" in found[0].message
+    assert "gradients grow toward the input" in (found[0].summary or "")
 
 
 def test_a_zero_weight_gradient_is_named() -> None:
@@ -46,6 +48,10 @@ def test_a_zero_weight_gradient_is_named() -> None:
         ("zero_gradient", "dW2"),
     ]
     assert "no signal reaches layer 1" in found[0].message
+    assert found[0].summary == (
+        "dW1 is exactly zero, so layer 1 never learns (dead ReLUs, saturated units, or a "
+        "gradient never written back)"
+    )
 
 
 def test_gradient_names_in_every_form_are_understood() -> None:

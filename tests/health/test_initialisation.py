@@ -17,6 +17,9 @@ def test_all_zero_or_constant_weights_never_break_symmetry() -> None:
     )
     assert kinds(found) == [("symmetric_init", "W1"), ("symmetric_init", "W2")]
     assert "never become different" in found[0].message
+    assert (
+        found[0].summary == "all weights equal 0, so every unit stays the same: initialise randomly"
+    )
 
 
 def test_large_init_is_judged_against_fan_in_whatever_the_layout() -> None:
