@@ -98,7 +98,7 @@ def headline(report: Report, failing: list[Finding]) -> list[Para]:
     first = failing[0]
     line = first.line if len(failing) == 1 else None
     if line is None:
-        sentence = getattr(report, "suspect_summary", None) or report.suspect_message
+        sentence = report.suspect_summary or report.suspect_message
         if sentence:
             paras.append(Para(sentence, "", 0, 2))
         elif len(failing) > 1:

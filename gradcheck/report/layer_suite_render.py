@@ -122,7 +122,7 @@ def _layer_findings(layer: LayerCheck, verbose: bool) -> list[Para | dict[str, A
             out.append(Para(g.text, "", 0, 2, head, STATUS_STYLE[g.status]))
     sentence = report.suspect_message
     if not verbose:
-        sentence = getattr(report, "suspect_summary", None) or sentence
+        sentence = report.suspect_summary or sentence
     if sentence:
         out.append(Para(sentence, "bold", 2, 2))
     if report.nonfinite is not None:
