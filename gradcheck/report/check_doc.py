@@ -26,7 +26,7 @@ from gradcheck.report.status import FAIL, PASS, WARN
 from gradcheck.report.warning_groups import warning_digest, warning_groups
 
 if TYPE_CHECKING:
-    from gradcheck.report.records import NonFinite
+    from gradcheck.report.records import NonFinite, SourceLine
     from gradcheck.report.result import Report
 
 __all__ = ["Heat", "NonFiniteBlock", "TableBlock", "check_blocks"]
@@ -98,18 +98,23 @@ def _findings(report: Report, groups: list[Finding], failing: list[Finding]) -> 
 
 
 def _lines_of(g: Finding) -> list[Block]:
-    """The statement the finding's tensors share, else each tensor's own assignment."""
+    """The statement the finding's tensors share, else their own assignments, each statement
+    once under one head per function (the layers of a loop share one line)."""
     if g.line is not None:
         where = f"{g.line.function}() in {Path(g.line.file).name}:{g.line.line}"
         fixed = g.tensors[0].fixed_line if len(g.tensors) == 1 else None
         return [Para(f"from {where}:", "", 2, 4), *code_paras(g.line, fixed)]
-    blocks: list[Block] = []
+    places: dict[tuple[str, str], dict[int, tuple[SourceLine, str | None]]] = {}
     for t in g.tensors:
-        if not t.source_lines:
-            continue
-        s = t.source_lines[0]
-        blocks.append(Para(f"{t.name}: {s.function}() in {Path(s.file).name}:{s.line}:", "", 2, 4))
-        blocks += code_paras(s, t.fixed_line)
+        if t.source_lines:
+            s = t.source_lines[0]
+            places.setdefault((s.file, s.function), {}).setdefault(s.line, (s, t.fixed_line))
+    blocks: list[Block] = []
+    for (file, function), statements in places.items():
+        at = f":{next(iter(statements))}" if len(statements) == 1 else ""
+        blocks.append(Para(f"from {function}() in {Path(file).name}{at}:", "", 2, 4))
+        for line in sorted(statements):
+            blocks += code_paras(*statements[line])
     return blocks
 
 

@@ -106,8 +106,16 @@ def headline(report: Report, failing: list[Finding]) -> list[Para]:
         return paras
     where = f"{line.function}() in {Path(line.file).name}:{line.line}"
     if len(first.tensors) > 1:
-        paras.append(Para(f"All of them come from {where}:", "", 0, 2))
+        who = "Both" if len(first.tensors) == 2 else "All of them"
+        paras.append(Para(f"{who} come from {where}:", "", 0, 2))
     else:
         paras.append(Para(f"Look at {where}:", "", 0, 2))
-    fixed = first.tensors[0].fixed_line if len(first.tensors) == 1 else None
-    return paras + code_paras(line, fixed)
+    return paras + code_paras(line, _fixed(first, line))
+
+
+def _fixed(finding: Finding, line: SourceLine) -> str | None:
+    """The line as it would be fixed, when it is every tensor's own assignment and they agree on
+    the fix (the layers of a loop that share ``db = np.sum(dZ, axis=1, keepdims=True)``)."""
+    fixes = {t.fixed_line for t in finding.tensors}
+    own = all(t.source_lines and t.source_lines[0] == line for t in finding.tensors)
+    return fixes.pop() if own and len(fixes) == 1 else None

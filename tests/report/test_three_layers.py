@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ import gradcheck
 from gradcheck.models.discovery import load_model
 from gradcheck.render import to_text
 from gradcheck.report.check_story import grouped_findings, shared_line
+from tests.models.forms import BUGS, FORMS
 from tests.report.test_fitted_table import SAMPLES, cli
 
 SEED002 = str(SAMPLES / "seed002_tanh_backprop.py")
@@ -162,6 +164,29 @@ def test_two_separate_mistakes_are_two_findings_and_the_headline_says_so() -> No
     assert text.index("W2 FAIL:") < text.index("W1 FAIL:")
     # each finding shows its own statement below
     assert "dW2 = dW2 * 6" in text and "dW1 = -dW1" in text
+
+
+def test_layers_of_a_loop_sharing_one_wrong_line_get_it_once_with_its_fix(tmp_path: Path) -> None:
+    old, new, wrong = BUGS["full_forward"]
+    path = tmp_path / "full_forward.py"
+    path.write_text(FORMS["full_forward"].replace(old, new))
+    text = cli("check", str(path))
+    assert_fits(text)
+    assert {"b1", "b2"} == wrong
+    flat = " ".join(text.split())
+    assert "Both come from single_layer_backward_propagation() in full_forward.py:" in flat
+    assert "db_curr = np.sum(dZ_curr, axis=1, keepdims=True) / m" in flat
+    assert flat.count("db_curr = np.sum(dZ_curr, axis=1, keepdims=True)") == 2  # as is, fixed
+
+
+def test_a_loop_of_layers_with_their_own_lines_lists_each_statement_once(tmp_path: Path) -> None:
+    old, new, _ = BUGS["dropout"]
+    path = tmp_path / "dropout.py"
+    path.write_text(FORMS["dropout"].replace(old, new))
+    text = cli("check", str(path))
+    assert_fits(text)
+    assert text.count("from backward_propagation_with_dropout() in dropout.py:") == 1
+    assert text.count("1.0 / m * np.dot(dZ2, A1.T)") == 1
 
 
 @pytest.mark.parametrize("verbose", [False, True])
