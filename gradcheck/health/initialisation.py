@@ -110,7 +110,7 @@ def _weight_warnings(
         "rms": rms,
     }
     if a.size > 1 and lo == hi:
-        return [_symmetric_init(name, a.size, lo, details)]
+        return [_symmetric_init(name, a.size, lo, details)] if _all_constant(weights) else []
     out: list[ReportWarning] = []
     if a.size >= POSITIVE_INIT_MIN_SIZE and lo >= 0:
         out.append(_all_positive_init(name, a.size, lo, hi, mean, details))
@@ -118,6 +118,19 @@ def _weight_warnings(
     if large is not None:
         out.append(large)
     return out
+
+
+def _all_constant(weights: list[_Weight]) -> bool:
+    """Whether symmetry can stay unbroken: two weight tensors or more, each one value throughout.
+
+    One layer (logistic, softmax or linear regression) starts from zeros as the courses teach: its
+    outputs differ by their inputs. One random layer breaks the symmetry of a constant one: the
+    gradients of a constant W1's rows differ by W2's columns.
+    """
+    if len(weights) < 2:
+        return False
+    with np.errstate(all="ignore"):
+        return all(w.size > 1 and np.all(w == w.reshape(-1)[0]) for _, w, _ in weights)
 
 
 def parameter_health(params: Mapping[str, Any]) -> list[ReportWarning]:

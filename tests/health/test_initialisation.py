@@ -22,6 +22,15 @@ def test_all_zero_or_constant_weights_never_break_symmetry() -> None:
     )
 
 
+def test_zeros_are_the_right_start_for_one_layer_and_one_random_layer_breaks_symmetry() -> None:
+    # logistic regression as course 1 week 2 initialises it: w = np.zeros((dim, 1)), b = 0
+    assert parameter_health({"w": np.zeros((12, 1)), "b": np.zeros((1, 1))}) == []
+    assert parameter_health({"W": np.zeros((3, 5)), "b": np.zeros((3, 1))}) == []
+    rng = np.random.default_rng(0)
+    p = {"W1": np.zeros((8, 4)), "W2": rng.standard_normal((1, 8)) * 0.3}
+    assert "symmetric_init" not in [w.kind for w in parameter_health(p)]
+
+
 def test_large_init_is_judged_against_fan_in_whatever_the_layout() -> None:
     rng = np.random.default_rng(0)
     # (n_in, n_out) layout with biases of length n_out: unit normal weights on 256 inputs
