@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gradcheck.diagnose.fixed_line import fixed_line
+from gradcheck.diagnose.overwrite import accumulated_line, overwrite, sum_matches
 from gradcheck.diagnose.suspect import suspect_layer
 from gradcheck.engine.checker import run_check
 from gradcheck.engine.gradients import match_gradient
@@ -25,7 +26,7 @@ from gradcheck.models.model import Model
 from gradcheck.numerics.files import user_code_for
 from gradcheck.numerics.inputs import scan_inputs
 from gradcheck.numerics.origin import locate_nonfinite
-from gradcheck.numerics.provenance import gradient_sources
+from gradcheck.numerics.provenance import GradientSource, gradient_sources
 from gradcheck.report.records import NonFinite
 from gradcheck.report.result import FAIL, Report, TensorResult
 
@@ -113,8 +114,34 @@ def with_source_lines(
             out.append(t)
             continue
         fix = fixed_line(source.lines[0].text, t.pattern, t.factor, source.counts)
-        out.append(dataclasses.replace(t, source_lines=source.lines, fixed_line=fix))
+        t = dataclasses.replace(t, source_lines=source.lines, fixed_line=fix)
+        out.append(overwritten(t, source))
     return tuple(out), 1
+
+
+def overwritten(t: TensorResult, source: GradientSource) -> TensorResult:
+    """``t`` read as an accumulator overwritten (``dW = ...`` in a loop where ``dW += ...``
+    belongs), when the traced run found one and the sum of its runs is the numeric gradient where
+    the analytic one is wrong; else ``t`` as it is."""
+    found = source.overwrite
+    if found is None:
+        return t
+    at = [(e.index, e.analytic, e.numeric) for e in t.worst]
+    if not sum_matches(found.summed, at):
+        return t
+    first = source.lines[0]
+    d = overwrite(found.name, found.runs, first.line)
+    head = (t.message or "").split(". ", 1)[0]
+    details = {**t.details, "diagnosis": d.details}
+    return dataclasses.replace(
+        t,
+        pattern=d.pattern,
+        factor=None,
+        message=f"{head}. {d.message}" if head else d.message,
+        summary=d.summary,
+        details=details,
+        fixed_line=accumulated_line(first.text, found.name),
+    )
 
 
 def locate(
