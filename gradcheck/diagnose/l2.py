@@ -31,6 +31,7 @@ class Convention:
     loss: str  # the loss's L2 term, as the user would write it
     right: str  # the gradient's L2 term that goes with it
     k: float  # its coefficient
+    right_coef: str  # ... as the user would write it (``2 * reg``)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,18 @@ class Reading:
     data_factor: float  # alpha
     l2_ratio: float  # r: the analytic L2 term over the right one
     text: str
+    wrong: str | None = None  # the analytic L2 coefficient as written ('' right, None absent)
+
+    def to_dict(self) -> dict[str, object]:
+        """What a fixed line needs: the strength's name, the coefficient the gradient has and the
+        one that belongs (None: no certain fix), and the data term's factor."""
+        right = self.convention.right_coef or None
+        return {
+            "strength": self.convention.name,
+            "wrong": self.wrong,
+            "right": right,
+            "data_factor": self.data_factor,
+        }
 
 
 def conventions(named: Mapping[str, float], m: int | None) -> list[Convention]:
@@ -51,11 +64,24 @@ def conventions(named: Mapping[str, float], m: int | None) -> list[Convention]:
         course = bool(_COURSE.search(name))
         if m is not None and m > 1 and (course or "reg" not in name.lower()):
             found.append(
-                Convention(name, v, f"{name} / (2 * m) * np.sum(W**2)", f"{name} / m * W", v / m)
+                Convention(
+                    name,
+                    v,
+                    f"{name} / (2 * m) * np.sum(W**2)",
+                    f"{name} / m * W",
+                    v / m,
+                    f"{name} / m",
+                )
             )
         if not course:
-            found.append(Convention(name, v, f"{name} * np.sum(W * W)", f"2 * {name} * W", 2 * v))
-            found.append(Convention(name, v, f"0.5 * {name} * np.sum(W * W)", f"{name} * W", v))
+            found.append(
+                Convention(
+                    name, v, f"{name} * np.sum(W * W)", f"2 * {name} * W", 2 * v, f"2 * {name}"
+                )
+            )
+            found.append(
+                Convention(name, v, f"0.5 * {name} * np.sum(W * W)", f"{name} * W", v, name)
+            )
     return found
 
 
@@ -85,16 +111,17 @@ def _data_text(alpha: float, m: int | None, named: Mapping[str, float]) -> str |
     return f"the data term is {_fmt(alpha)} times the true one: {hints[0]}"
 
 
-def _l2_text(c: Convention, r: float, m: int | None) -> str | None:
-    """What the L2 term does under convention ``c``: '' when right, None when it has no name."""
+def _l2_text(c: Convention, r: float, m: int | None) -> tuple[str, str | None] | None:
+    """What the L2 term does under convention ``c`` and the coefficient the gradient has: ('',
+    the right one) when right, (text, None) when absent, None when it has no name."""
     if _close(r, 1.0):
-        return ""
+        return "", c.right_coef
     if abs(r) < 0.01:
-        return f"the gradient lacks the L2 term {c.right}"
+        return f"the gradient lacks the L2 term {c.right}", None
     wrong = coefficient_text(r * c.k, c.name, c.value, m)
     if wrong is None:
         return None
-    return f"the gradient has {wrong} * W where {c.right} belongs"
+    return f"the gradient has {wrong} * W where {c.right} belongs", wrong
 
 
 def readings(alpha: float, beta: float, named: Mapping[str, float], m: int | None) -> list[Reading]:
@@ -106,15 +133,16 @@ def readings(alpha: float, beta: float, named: Mapping[str, float], m: int | Non
     found: list[Reading] = []
     for c in conventions(named, m):
         r = alpha + beta / c.k
-        l2 = _l2_text(c, r, m)
-        if l2 is None or (l2 == "" and data == ""):
+        said = _l2_text(c, r, m)
+        if said is None or (said[0] == "" and data == ""):
             continue
+        l2, wrong = said
         if l2 == "":
             l2 = f"the L2 term {c.right} is right, but"
         elif data:
             l2 += ", and"
         text = f"with the loss {c.loss}, {l2} {data}".rstrip()
-        found.append(Reading(c, alpha, r, text))
+        found.append(Reading(c, alpha, r, text, wrong))
     if data == "" and beta > 0:
         for name, v in named.items():
             extra = coefficient_text(beta, name, v, m) if _STRENGTH.search(name) else None
@@ -122,5 +150,6 @@ def readings(alpha: float, beta: float, named: Mapping[str, float], m: int | Non
                 text = (
                     f"if the loss has no L2 term, the gradient adds {extra} * W that the loss lacks"
                 )
-                found.append(Reading(Convention(name, v, "", "", 0.0), alpha, float("inf"), text))
+                no_l2 = Convention(name, v, "", "", 0.0, "")
+                found.append(Reading(no_l2, alpha, float("inf"), text, extra))
     return found

@@ -57,8 +57,9 @@ def _named_diagnosis(
     details = {
         **details,
         "readings": texts,
-        "l2_ratio": [r.l2_ratio for r in found[:3]],
+        "l2_ratio": [r.l2_ratio if np.isfinite(r.l2_ratio) else None for r in found[:3]],
         "strength": found[0].convention.name,
+        "l2": [r.to_dict() for r in found[:3]],
     }
     if len(texts) == 1:
         said = f"The L2 term and the loss disagree: {texts[0]}."

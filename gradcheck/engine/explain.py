@@ -113,7 +113,13 @@ def with_source_lines(
         if source is None:
             out.append(t)
             continue
-        fix = fixed_line(source.lines[0].text, t.pattern, t.factor, source.counts)
+        fix = fixed_line(
+            source.lines[0].text,
+            t.pattern,
+            t.factor,
+            source.counts,
+            t.details.get("diagnosis"),
+        )
         t = dataclasses.replace(t, source_lines=source.lines, fixed_line=fix)
         out.append(overwritten(t, source))
     return tuple(out), 1

@@ -131,6 +131,7 @@ def test_the_data_term_missing_its_division_by_m_with_l2_on(tmp_path: Path) -> N
     assert "the data term is 8 times the true one" in t.summary
     assert "the 1/m of the mean is missing" in t.summary
     assert "no simple pattern" not in _words(t)
+    assert t.fixed_line == "dW2 = np.dot(dZ2, A1.T) / m + lambd / m * W2"
 
 
 def test_the_data_term_averaged_twice_with_l2_on(tmp_path: Path) -> None:
@@ -139,6 +140,7 @@ def test_the_data_term_averaged_twice_with_l2_on(tmp_path: Path) -> None:
     assert t.pattern == "regularization" and t.factor == pytest.approx(1 / 8, rel=1e-6)
     assert t.summary is not None and "the L2 term lambd / m * W is right" in t.summary
     assert "/ m is applied twice" in t.summary
+    assert t.fixed_line is None  # which of the divisions by m goes?
 
 
 def test_the_l2_term_missing_its_division_by_m(tmp_path: Path) -> None:
@@ -150,6 +152,7 @@ def test_the_l2_term_missing_its_division_by_m(tmp_path: Path) -> None:
         "the gradient has lambd * W where lambd / m * W belongs."
     )
     assert "lambda = " not in _words(t)
+    assert t.fixed_line == "dW2 = 1.0 / m * np.dot(dZ2, A1.T) + lambd / m * W2"
 
 
 def test_the_l2_term_left_out_of_the_course_backward(tmp_path: Path) -> None:
@@ -184,6 +187,8 @@ def test_reg_times_w_where_the_loss_needs_two_reg_says_both_readings(tmp_path: P
         t.summary
     )
     assert "lambda = " not in _words(t)
+    # The statement holds reg * W2: of the two readings only the first is possible.
+    assert t.fixed_line == 'grads["W2"] = h.T.dot(dscores) + 2 * reg * W2'
 
 
 def test_two_reg_times_w_against_half_reg_in_the_loss_says_both_readings(tmp_path: Path) -> None:
@@ -197,6 +202,7 @@ def test_two_reg_times_w_against_half_reg_in_the_loss_says_both_readings(tmp_pat
             "reg * W belongs" in t.summary
         )
         assert "if the loss has no L2 term, the gradient adds reg * W" in t.summary
+        assert t.fixed_line is not None and t.fixed_line.endswith(f" + reg * {t.name}")
 
 
 def test_the_softmax_assignment_with_reg_times_w(tmp_path: Path) -> None:
@@ -204,6 +210,7 @@ def test_the_softmax_assignment_with_reg_times_w(tmp_path: Path) -> None:
     t = _failed(_check(tmp_path, forms.SOFTMAX.replace(old, new)))["W"]
     assert t.pattern == "regularization" and t.summary is not None
     assert "reg * W where 2 * reg * W belongs" in t.summary
+    assert t.fixed_line == "dW += 2 * reg * W"
 
 
 def test_the_correct_cs231n_models_pass(tmp_path: Path) -> None:
