@@ -60,8 +60,9 @@ def _read_by(fn: Callable[..., Any]) -> dict[str, float]:
     names = [p.name for p in params] + list(code.co_names if code is not None else ())
     for name in names:
         x = _usable(module.get(name))
-        if x is None and owner is not None and not name.startswith("__"):
-            x = _usable(getattr(owner, name, None))
+        if x is None and owner is not None:
+            # the instance's own attributes only: a property is user code, not a value
+            x = _usable(getattr(owner, "__dict__", {}).get(name))
         if x is not None:
             found.setdefault(name, x)
     return found
