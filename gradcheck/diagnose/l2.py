@@ -20,7 +20,7 @@ from gradcheck.diagnose.factors import _close, _factor_hints
 from gradcheck.diagnose.phrasing import _fmt
 
 #: Names of a regularization strength.
-_STRENGTH = re.compile(r"lamb|lamd|reg|decay|l2|penalty|^wd$", re.IGNORECASE)
+_STRENGTH = re.compile(r"lamb|lamd|reg|weight_decay|l2|penalty|^wd$", re.IGNORECASE)
 _COURSE = re.compile(r"lamb|lamd", re.IGNORECASE)
 
 

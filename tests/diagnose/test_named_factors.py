@@ -61,6 +61,14 @@ def test_dropout_multiplying_by_keep_prob_names_keep_prob_squared(tmp_path: Path
         assert "no common name" not in _words(t)
 
 
+def test_dropout_without_its_division_by_keep_prob_names_keep_prob(tmp_path: Path) -> None:
+    text = forms.DROPOUT.replace("dA1 = dA1 * D1 / keep_prob", "dA1 = dA1 * D1")
+    t = _failed(_check(tmp_path, text, settings=["keep_prob=0.86"], **DROPOUT))["W1"]
+    assert t.pattern == "scale" and t.factor == pytest.approx(0.86, rel=1e-6)
+    assert t.summary is not None and "0.86 is keep_prob = 0.86" in t.summary
+    assert "the / keep_prob the forward applies is missing" in t.summary
+
+
 def test_the_correct_dropout_with_keep_prob_as_a_keyword_passes(tmp_path: Path) -> None:
     report = _check(tmp_path, forms.DROPOUT, settings=["keep_prob=0.86"], **DROPOUT)
     assert report.ok, [(t.name, t.status) for t in report.tensors]
@@ -254,3 +262,19 @@ def test_a_loop_over_layers_is_not_read_as_an_overwrite(tmp_path: Path) -> None:
     report = _check(tmp_path, forms.L_MODEL.replace(old, new))
     assert report.failed
     assert all(t.pattern != "overwrite" for t in report.tensors)
+
+
+def test_the_terms_are_fitted_apart_only_when_both_factors_have_a_name() -> None:
+    rng = np.random.default_rng(3)
+    d, w = rng.standard_normal(40), rng.standard_normal(40)
+    k = 0.7 / 8  # the course's lambd / m
+    n = d + k * w
+    named = {"lambd": 0.7}
+    found = classify(8 * d + k * w, n, shape=(40,), batch_size=8, values=w, named_values=named)
+    assert found.pattern == "regularization" and found.factor == pytest.approx(8.0)
+    # 3.7 has no name: the numbers fit, but no reading is claimed
+    unnamed = classify(3.7 * d + k * w, n, shape=(40,), batch_size=8, values=w, named_values=named)
+    assert unnamed.pattern is None
+    # no strength at hand: nothing to split by
+    bare = classify(8 * d + k * w, n, shape=(40,), batch_size=8, values=w)
+    assert bare.pattern is None
