@@ -15,7 +15,7 @@ import ast
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["fixed_l2"]
+__all__ = ["chosen_l2", "fixed_l2", "resolved_l2"]
 
 
 def _norm(text: str) -> str:
@@ -40,47 +40,64 @@ def _splice(code: str, node: ast.expr, text: str) -> str:
     return code[: node.col_offset] + text + code[node.end_col_offset :]
 
 
-def fixed_l2(
-    code: str, readings: Sequence[Mapping[str, Any]], counts: Mapping[int, str]
-) -> str | None:
-    """``code`` (one statement, no comment) fixed by the one L2 reading it allows, else None."""
+def _chosen(
+    code: str, readings: Sequence[Mapping[str, Any]]
+) -> tuple[int, ast.BinOp, list[ast.expr]] | None:
+    """The one reading the statement allows: its index, the statement's L2 term and its other
+    terms; None when the statement does not choose (see the module docstring)."""
     try:
         node = ast.parse(code).body[0]
     except (SyntaxError, IndexError):
         return None
-    if (
-        isinstance(node, ast.Assign)
-        and len(node.targets) == 1
-        or isinstance(node, ast.AugAssign)
-        and isinstance(node.op, ast.Add)
-    ):
-        value = node.value
-    else:
+    plain = isinstance(node, ast.Assign) and len(node.targets) == 1
+    added = isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add)
+    if not (plain or added) or "\n" in code or not readings:
         return None
-    if "\n" in code or not readings:
-        return None
+    assert isinstance(node, (ast.Assign, ast.AugAssign))
     strength = str(readings[0]["strength"])
     if any(r["strength"] != strength for r in readings):
         return None
-    terms = _terms(value)
+    terms = _terms(node.value)
     l2 = [t for t in terms if strength in _names(t)]
     if len(l2) != 1:
         return None
     term = l2[0]
     if not (isinstance(term, ast.BinOp) and isinstance(term.op, ast.Mult)):
         return None
-    if strength in _names(term.right):
-        return None  # coefficient * W: the parameter last
     coef = ast.get_source_segment(code, term.left)
-    if coef is None:
+    if coef is None or strength in _names(term.right):
+        return None  # coefficient * W: the parameter last
+    possible = [
+        i
+        for i, r in enumerate(readings)
+        if r["wrong"] is not None and _norm(str(r["wrong"])) == _norm(coef)
+    ]
+    if len(possible) != 1:
         return None
-    possible = [r for r in readings if r["wrong"] is not None and _norm(r["wrong"]) == _norm(coef)]
-    if len(possible) != 1 or possible[0]["right"] is None:
+    return possible[0], term, [t for t in terms if t is not term]
+
+
+def chosen_l2(code: str, readings: Sequence[Mapping[str, Any]]) -> int | None:
+    """The index of the one L2 reading the statement ``code`` allows, or None."""
+    found = _chosen(code, readings)
+    return None if found is None else found[0]
+
+
+def fixed_l2(
+    code: str, readings: Sequence[Mapping[str, Any]], counts: Mapping[int, str]
+) -> str | None:
+    """``code`` (one statement, no comment) fixed by the one L2 reading it allows, else None."""
+    found = _chosen(code, readings)
+    if found is None:
         return None
-    reading = possible[0]
+    index, term, rest = found
+    reading = readings[index]
+    if reading["right"] is None:
+        return None
+    coef = ast.get_source_segment(code, term.left) or ""
     if _norm(str(reading["right"])) != _norm(coef):
         return _splice(code, term.left, str(reading["right"]))
-    return _data_fixed(code, [t for t in terms if t is not term], reading, counts)
+    return _data_fixed(code, rest, reading, counts)
 
 
 def _data_fixed(
@@ -99,3 +116,17 @@ def _data_fixed(
     if isinstance(term, ast.BinOp) and isinstance(term.op, (ast.Add, ast.Sub)):
         text = f"({text})"
     return _splice(code, term, f"{text} / {name}")
+
+
+def resolved_l2(code: str, line: int, details: Mapping[str, Any]) -> tuple[str, str] | None:
+    """When the numbers fit several L2 readings and the statement (on ``line``) allows only one:
+    the summary that says that one, and the sentence the message gains. None otherwise."""
+    readings, texts = details.get("l2"), details.get("readings")
+    if not readings or not texts or len(readings) < 2 or len(texts) != len(readings):
+        return None
+    index = chosen_l2(code, readings)
+    if index is None:
+        return None
+    summary = f"The L2 term and the loss disagree: {texts[index]}."
+    said = f" The L2 term on line {line} leaves one reading: {texts[index]}."
+    return summary, said

@@ -16,13 +16,13 @@ from typing import Any
 
 from gradcheck.diagnose.fixed_l2 import fixed_l2
 
-__all__ = ["fixed_line"]
+__all__ = ["fixed_line", "without_comment"]
 
 #: How close the measured factor must be to the whole number (relative).
 WHOLE = 1e-6
 
 
-def _without_comment(text: str) -> str:
+def without_comment(text: str) -> str:
     """The statement's code, without a trailing ``# comment``."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
@@ -45,14 +45,14 @@ def fixed_line(
     ``details``: the diagnosis's numbers (an L2 reading's ``l2``)."""
     if pattern == "regularization":
         readings = (details or {}).get("l2")
-        return fixed_l2(_without_comment(text), readings, counts) if readings else None
+        return fixed_l2(without_comment(text), readings, counts) if readings else None
     if pattern != "scale" or factor is None or factor < 2:
         return None
     k = round(factor)
     name = counts.get(k)
     if name is None or abs(factor - k) > WHOLE * k:
         return None
-    code = _without_comment(text)
+    code = without_comment(text)
     try:
         node = ast.parse(code).body[0]
     except (SyntaxError, IndexError):

@@ -118,6 +118,8 @@ def _l2_text(c: Convention, r: float, m: int | None) -> tuple[str, str | None] |
         return "", c.right_coef
     if abs(r) < 0.01:
         return f"the gradient lacks the L2 term {c.right}", None
+    if r < 0:
+        return None  # an L2 term of the wrong sign: no convention's reading
     wrong = coefficient_text(r * c.k, c.name, c.value, m)
     if wrong is None:
         return None

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gradcheck.diagnose.fixed_line import fixed_line
+from gradcheck.diagnose.fixed_l2 import resolved_l2
+from gradcheck.diagnose.fixed_line import fixed_line, without_comment
 from gradcheck.diagnose.overwrite import accumulated_line, overwrite, sum_matches
 from gradcheck.diagnose.suspect import suspect_layer
 from gradcheck.engine.checker import run_check
@@ -121,8 +122,21 @@ def with_source_lines(
             t.details.get("diagnosis"),
         )
         t = dataclasses.replace(t, source_lines=source.lines, fixed_line=fix)
-        out.append(overwritten(t, source))
+        out.append(overwritten(l2_resolved(t, source), source))
     return tuple(out), 1
+
+
+def l2_resolved(t: TensorResult, source: GradientSource) -> TensorResult:
+    """``t`` with the one L2 reading its statement allows, when the numbers alone fit several."""
+    diagnosis = t.details.get("diagnosis")
+    if t.pattern != "regularization" or not isinstance(diagnosis, dict):
+        return t
+    first = source.lines[0]
+    found = resolved_l2(without_comment(first.text), first.line, diagnosis)
+    if found is None:
+        return t
+    summary, said = found
+    return dataclasses.replace(t, summary=summary, message=f"{t.message or ''}{said}")
 
 
 def overwritten(t: TensorResult, source: GradientSource) -> TensorResult:

@@ -185,16 +185,18 @@ def _two_layer_net(tmp_path: Path, text: str) -> Report:
 def test_reg_times_w_where_the_loss_needs_two_reg_says_both_readings(tmp_path: Path) -> None:
     old, new, _ = forms.BUGS["two_layer_net"]
     t = _failed(_two_layer_net(tmp_path, forms.TWO_LAYER_NET.replace(old, new)))["W2"]
-    assert t.pattern == "regularization" and t.summary is not None
-    assert "the numbers alone cannot tell which way" in t.summary
-    assert (
-        "with the loss reg * np.sum(W * W), the gradient has reg * W where 2 * reg * W belongs"
-        in t.summary
-    )
+    assert t.pattern == "regularization" and t.message is not None
+    # The numbers fit two readings, and the message says both ...
+    assert "the numbers alone cannot tell which way" in t.message
+    first = "with the loss reg * np.sum(W * W), the gradient has reg * W where 2 * reg * W belongs"
+    assert first in t.message
     assert "with the loss 0.5 * reg * np.sum(W * W), the gradient lacks the L2 term reg * W" in (
-        t.summary
+        t.message
     )
     assert "lambda = " not in _words(t)
+    # ... but the statement holds reg * W2, which leaves the first: the summary says that one.
+    assert f"The L2 term on line 29 leaves one reading: {first}." in t.message
+    assert t.summary == f"The L2 term and the loss disagree: {first}."
     # The statement holds reg * W2: of the two readings only the first is possible.
     assert t.fixed_line == 'grads["W2"] = h.T.dot(dscores) + 2 * reg * W2'
 
@@ -204,12 +206,14 @@ def test_two_reg_times_w_against_half_reg_in_the_loss_says_both_readings(tmp_pat
     failed = _failed(_two_layer_net(tmp_path, text))
     assert set(failed) == {"W1", "W2"}
     for t in failed.values():
-        assert t.pattern == "regularization" and t.summary is not None
-        assert (
+        assert t.pattern == "regularization" and t.message is not None
+        half = (
             "with the loss 0.5 * reg * np.sum(W * W), the gradient has 2 * reg * W where "
-            "reg * W belongs" in t.summary
+            "reg * W belongs"
         )
-        assert "if the loss has no L2 term, the gradient adds reg * W" in t.summary
+        assert half in t.message
+        assert "if the loss has no L2 term, the gradient adds reg * W" in t.message
+        assert t.summary == f"The L2 term and the loss disagree: {half}."
         assert t.fixed_line is not None and t.fixed_line.endswith(f" + reg * {t.name}")
 
 
@@ -278,3 +282,20 @@ def test_the_terms_are_fitted_apart_only_when_both_factors_have_a_name() -> None
     # no strength at hand: nothing to split by
     bare = classify(8 * d + k * w, n, shape=(40,), batch_size=8, values=w)
     assert bare.pattern is None
+
+
+def test_with_the_numbers_alone_both_l2_readings_are_said() -> None:
+    rng = np.random.default_rng(4)
+    d, w = rng.standard_normal(30), rng.standard_normal(30)
+    n = d + 2 * 0.05 * w  # loss reg * sum(W * W)
+    found = classify(d + 0.05 * w, n, shape=(30,), values=w, named_values={"reg": 0.05})
+    assert found.pattern == "regularization" and found.summary is not None
+    assert "the numbers alone cannot tell which way" in found.summary
+    assert "the gradient has reg * W where 2 * reg * W belongs" in found.summary
+    assert "0.5 * reg * np.sum(W * W), the gradient lacks the L2 term reg * W" in found.summary
+    # the L2 term left out altogether: one reading (the other would need a negative L2 term)
+    alone = classify(d, n, shape=(30,), values=w, named_values={"reg": 0.05})
+    assert alone.summary == (
+        "The L2 term and the loss disagree: with the loss reg * np.sum(W * W), the gradient "
+        "lacks the L2 term 2 * reg * W."
+    )
