@@ -23,9 +23,11 @@ class Diagnosis:
         ``"slice"``, ``"partial"`` (from :func:`~gradcheck.diagnose.patterns.classify`),
         ``"shape"`` (:func:`~gradcheck.diagnose.shape.shape_mismatch`), ``"missing"``
         (:func:`~gradcheck.diagnose.keys.missing`), ``"swapped"``
-        (:func:`~gradcheck.diagnose.keys.borrowed`).
+        (:func:`~gradcheck.diagnose.keys.borrowed`), ``"overwrite"``
+        (:func:`~gradcheck.diagnose.overwrite.overwrite`: ``=`` where ``+=`` belongs).
     factor
-        for ``scale``/``sign`` (and a scaled transpose): analytic = factor * numeric.
+        for ``scale``/``sign`` (and a scaled transpose): analytic = factor * numeric; for a
+        ``regularization`` fitted as data and L2 terms apart, the data term's factor.
     message
         one or two sentences for the user, with the numbers behind the verdict and the likely cause.
     details

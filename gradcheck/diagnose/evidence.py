@@ -5,7 +5,8 @@ they sit in the tensor, and the noise bound each coordinate is judged against.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,8 @@ class _Evidence:
     batch_size: int | None
     bad: np.ndarray
     values: np.ndarray | None = None
+    # the scalar values at hand by the user's names (keep_prob, lambd, reg), to name factors
+    named: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def size(self) -> int:

@@ -2,7 +2,8 @@
 
 Only where the fix is certain from the numbers and the statement: a gradient exactly k times too
 large, with k a whole number > 1 held by a variable in scope (the batch size ``m``), is missing a
-division by that variable: ``dW2 = dZ2 @ A1.T`` becomes ``dW2 = dZ2 @ A1.T / m``.
+division by that variable: ``dW2 = dZ2 @ A1.T`` becomes ``dW2 = dZ2 @ A1.T / m``. An L2 reading
+the statement makes certain is :mod:`gradcheck.diagnose.fixed_l2`'s (``reg * W`` -> ``2 * reg * W``).
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ import ast
 import io
 import tokenize
 from collections.abc import Mapping
+from typing import Any
 
-__all__ = ["fixed_line"]
+from gradcheck.diagnose.fixed_l2 import fixed_l2
+
+__all__ = ["fixed_line", "without_comment"]
 
 #: How close the measured factor must be to the whole number (relative).
 WHOLE = 1e-6
 
 
-def _without_comment(text: str) -> str:
+def without_comment(text: str) -> str:
     """The statement's code, without a trailing ``# comment``."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
@@ -31,16 +35,24 @@ def _without_comment(text: str) -> str:
 
 
 def fixed_line(
-    text: str, pattern: str | None, factor: float | None, counts: Mapping[int, str]
+    text: str,
+    pattern: str | None,
+    factor: float | None,
+    counts: Mapping[int, str],
+    details: Mapping[str, Any] | None = None,
 ) -> str | None:
-    """``text`` with the missing ``/ name`` added, or None when the fix is not certain."""
+    """``text`` with the missing ``/ name`` added, or None when the fix is not certain.
+    ``details``: the diagnosis's numbers (an L2 reading's ``l2``)."""
+    if pattern == "regularization":
+        readings = (details or {}).get("l2")
+        return fixed_l2(without_comment(text), readings, counts) if readings else None
     if pattern != "scale" or factor is None or factor < 2:
         return None
     k = round(factor)
     name = counts.get(k)
     if name is None or abs(factor - k) > WHOLE * k:
         return None
-    code = _without_comment(text)
+    code = without_comment(text)
     try:
         node = ast.parse(code).body[0]
     except (SyntaxError, IndexError):

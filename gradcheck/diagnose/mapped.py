@@ -90,7 +90,7 @@ def _transpose(ev: _Evidence) -> Diagnosis | None:
     extra, after = "", ""
     kinds: list[str] = []
     if scaled:
-        kinds, hints = _factor_hints(c, ev.batch_size)
+        kinds, hints = _factor_hints(c, ev.batch_size, ev.named)
         extra = f", times {_fmt(c)}"
         after = f" As for the factor: {'; or '.join(hints)}." if hints else ""
     return Diagnosis(

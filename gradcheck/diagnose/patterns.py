@@ -17,7 +17,8 @@ says what the numbers do show. (The thresholds are in :mod:`gradcheck.diagnose.t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from gradcheck.diagnose.fit import _explained
 from gradcheck.diagnose.mapped import _shift, _transpose
 from gradcheck.diagnose.no_pattern import _no_pattern
 from gradcheck.diagnose.phrasing import _and, _fmt, _index_text
-from gradcheck.diagnose.regularization import _regularization
+from gradcheck.diagnose.regularization import _l2_split, _regularization
 from gradcheck.diagnose.scale import _scale, _zero
 from gradcheck.diagnose.subsets import _partial, _slices
 from gradcheck.diagnose.thresholds import FIT_SLACK
@@ -43,6 +44,7 @@ def classify(
     batch_size: int | None = None,
     values: np.ndarray | None = None,
     rtol: float | None = None,
+    named_values: Mapping[str, float] | None = None,
 ) -> Diagnosis:
     """Name the pattern of the disagreement between ``analytic`` and ``numeric`` gradients.
 
@@ -65,11 +67,14 @@ def classify(
         optional: the parameter's own values at the checked coordinates (aligned like
         ``analytic``). With them, a difference proportional to the parameter is recognised as an L2
         term present on one side only (``regularization``).
+    named_values
+        optional: the scalar values the user's functions take, by the user's names (``keep_prob``,
+        ``lambd``, ``reg``): lets a factor such as ``keep_prob**2`` or an L2 convention be named.
 
     Hypotheses are tried in this order, the first that the numbers support wins: agreement (every
     coordinate within the noise, pattern None), a borderline disagreement (within the fit slack:
     pattern None, probably noise), ``zero``, ``scale``/``sign``, ``regularization``,
-    ``transpose``, ``shift``, ``row``/``column``/``slice``, ``partial``; otherwise pattern None
+    ``regularization`` split into its data and L2 terms, ``transpose``, ``shift``, ``row``/``column``/``slice``, ``partial``; otherwise pattern None
     with a description.
     """
     a, n, shape, idx, w = _aligned(analytic, numeric, shape, flat_index, values)
@@ -77,6 +82,7 @@ def classify(
     if unfit is not None:
         return unfit
     ev = _gather(a, n, shape, idx, w, tolerance=tolerance, batch_size=batch_size, rtol=rtol)
+    ev = replace(ev, named=dict(named_values or {}))
     for rule in _RULES:
         found = rule(ev)
         if found is not None:
@@ -158,6 +164,7 @@ _RULES: tuple[Callable[[_Evidence], Diagnosis | None], ...] = (
     _zero,
     _scale,
     _regularization,
+    _l2_split,
     _transpose,
     _shift,
     _slices,

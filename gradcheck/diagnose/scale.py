@@ -64,7 +64,7 @@ def _scale(ev: _Evidence) -> Diagnosis | None:
     if fit is None:
         return None
     c = fit.factor
-    kinds, hints = _factor_hints(c, ev.batch_size)
+    kinds, hints = _factor_hints(c, ev.batch_size, ev.named)
     named = bool(kinds) or _close(c, -1.0)
     if not _factor_wins(ev, fit, named):
         return None

@@ -11,7 +11,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gradcheck.diagnose.fixed_line import fixed_line
+from gradcheck.diagnose.fixed_l2 import resolved_l2
+from gradcheck.diagnose.fixed_line import fixed_line, without_comment
+from gradcheck.diagnose.overwrite import accumulated_line, overwrite, sum_matches
 from gradcheck.diagnose.suspect import suspect_reading
 from gradcheck.engine.checker import run_check
 from gradcheck.engine.gradients import match_gradient
@@ -25,7 +27,7 @@ from gradcheck.models.model import Model
 from gradcheck.numerics.files import user_code_for
 from gradcheck.numerics.inputs import scan_inputs
 from gradcheck.numerics.origin import locate_nonfinite
-from gradcheck.numerics.provenance import gradient_sources
+from gradcheck.numerics.provenance import GradientSource, gradient_sources
 from gradcheck.report.records import NonFinite
 from gradcheck.report.result import FAIL, Report, TensorResult
 
@@ -116,13 +118,59 @@ def with_source_lines(
         source = found.get(t.name)
         if source is None:
             out.append(t)
-        elif t.status != FAIL:
+            continue
+        if t.status != FAIL:
             traced = [[s.file, s.line] for s in source.lines]
             out.append(dataclasses.replace(t, details={**t.details, "traced_lines": traced}))
-        else:
-            fix = fixed_line(source.lines[0].text, t.pattern, t.factor, source.counts)
-            out.append(dataclasses.replace(t, source_lines=source.lines, fixed_line=fix))
+            continue
+        fix = fixed_line(
+            source.lines[0].text,
+            t.pattern,
+            t.factor,
+            source.counts,
+            t.details.get("diagnosis"),
+        )
+        t = dataclasses.replace(t, source_lines=source.lines, fixed_line=fix)
+        out.append(overwritten(l2_resolved(t, source), source))
     return tuple(out), 1
+
+
+def l2_resolved(t: TensorResult, source: GradientSource) -> TensorResult:
+    """``t`` with the one L2 reading its statement allows, when the numbers alone fit several."""
+    diagnosis = t.details.get("diagnosis")
+    if t.pattern != "regularization" or not isinstance(diagnosis, dict):
+        return t
+    first = source.lines[0]
+    found = resolved_l2(without_comment(first.text), first.line, diagnosis)
+    if found is None:
+        return t
+    summary, said = found
+    return dataclasses.replace(t, summary=summary, message=f"{t.message or ''}{said}")
+
+
+def overwritten(t: TensorResult, source: GradientSource) -> TensorResult:
+    """``t`` read as an accumulator overwritten (``dW = ...`` in a loop where ``dW += ...``
+    belongs), when the traced run found one and the sum of its runs is the numeric gradient where
+    the analytic one is wrong; else ``t`` as it is."""
+    found = source.overwrite
+    if found is None:
+        return t
+    at = [(e.index, e.analytic, e.numeric) for e in t.worst]
+    if not sum_matches(found.summed, at):
+        return t
+    first = source.lines[0]
+    d = overwrite(found.name, found.runs, first.line)
+    head = (t.message or "").split(". ", 1)[0]
+    details = {**t.details, "diagnosis": d.details}
+    return dataclasses.replace(
+        t,
+        pattern=d.pattern,
+        factor=None,
+        message=f"{head}. {d.message}" if head else d.message,
+        summary=d.summary,
+        details=details,
+        fixed_line=accumulated_line(first.text, found.name),
+    )
 
 
 def locate(

@@ -21,6 +21,7 @@ from gradcheck.engine.tolerances import (
     relative_error,
     status_for,
 )
+from gradcheck.models.named import named_values
 from gradcheck.report.layers import layer_of
 from gradcheck.report.result import PASS, Element, TensorResult
 
@@ -120,6 +121,7 @@ def diagnosis(
         batch_size=state.model.extra.get("batch_size"),
         values=arr.reshape(-1)[flat].astype(np.float64),
         rtol=passing,
+        named_values=named_values(state.model.trace_targets, state.model.extra.get("named_values")),
     )
     details["diagnosis"] = d.details
     if arr.ndim >= 1 and arr.size > 1:

@@ -23,6 +23,7 @@ from gradcheck.errors import GradcheckError
 from gradcheck.models.binding import Binder, Forwarded, shared_defaults, sort_forward_result
 from gradcheck.models.data import batch_extra, owned_arrays
 from gradcheck.models.model import Model
+from gradcheck.models.named import scalar_inputs
 from gradcheck.models.namespace import find_data
 from gradcheck.models.object_arrays import reachable
 from gradcheck.models.object_subject import BACKWARD_METHODS, COST_METHODS, FORWARD_METHODS
@@ -230,6 +231,7 @@ def layered_model(
         owned_arrays=owned_arrays(net.data),
         extra={
             **batch_extra(net.data.get("X"), net.data.get("Y")),
+            "named_values": scalar_inputs(inputs),
             "object": cls,
             "loss_label": f"{cls}.{net.forward.__name__}() or {cls}.{net.cost.__name__}()",
             "grads_label": f"{cls}.{net.backward.__name__}()",

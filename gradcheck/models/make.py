@@ -26,6 +26,7 @@ from gradcheck.models.layered import is_layered, layered_model
 from gradcheck.models.loose import make_loose
 from gradcheck.models.model import Model
 from gradcheck.models.model import type_name as _type_name
+from gradcheck.models.named import scalar_inputs
 from gradcheck.models.object_model import ObjectModel
 from gradcheck.models.object_subject import BACKWARD_METHODS
 from gradcheck.models.returns_grads import is_loss_object, loss_method_model
@@ -124,9 +125,9 @@ def from_object(
         "notes": tuple(subject.notes),
         "loss_label": subject.calls_label(subject.forward + subject.cost),
         "grads_label": subject.calls_label(subject.forward + subject.backward),
+        "named_values": scalar_inputs(inputs),
     }
-    batch = adapted.batch_size()
-    if batch is not None:
+    if (batch := adapted.batch_size()) is not None:
         extra["batch_size"] = batch
     return Model(
         params=LiveParams(obj, adapted.param_locs),

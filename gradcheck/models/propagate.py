@@ -29,6 +29,7 @@ import numpy as np
 from gradcheck.errors import GradcheckError
 from gradcheck.models.data import batch_extra, owned_arrays
 from gradcheck.models.model import Model
+from gradcheck.models.named import scalar_inputs
 from gradcheck.models.returns_grads import _binder, _own_functions
 from gradcheck.models.source import display_name, returned_names, source_of
 from gradcheck.models.views import live_view, stringify_keys
@@ -177,6 +178,7 @@ def propagate_model(
         owned_arrays=owned_arrays(data),
         extra={
             **batch_extra(data.get("X"), data.get("Y")),
+            "named_values": scalar_inputs(inputs),
             "loss_label": label,
             "grads_label": label,
             "notes": tuple(notes),

@@ -23,6 +23,7 @@ from gradcheck.errors import GradcheckError
 from gradcheck.models.binding import Binder, Slot, shared_defaults
 from gradcheck.models.data import batch_extra, owned_arrays
 from gradcheck.models.model import Model
+from gradcheck.models.named import scalar_inputs
 from gradcheck.models.namespace import find_data
 from gradcheck.models.source import display_name, own_instances, returned_names, source_of
 from gradcheck.models.views import MappingView, live_view, stringify_keys
@@ -111,6 +112,7 @@ def returning_function_model(
         owned_arrays=owned_arrays(data),
         extra={
             **batch_extra(data.get("X"), data.get("Y")),
+            "named_values": scalar_inputs(inputs),
             "loss_label": f"{display_name(fn)}()",
             "grads_label": f"{display_name(fn)}()",
             "notes": (_called_with(display_name(fn), slots, namespace),),
@@ -231,6 +233,7 @@ def loss_method_model(
         owned_arrays=owned_arrays(data),
         extra={
             **batch_extra(data.get("X"), data.get("Y")),
+            "named_values": scalar_inputs(inputs),
             "object": type(obj).__name__,
             "loss_label": f"{where}()",
             "grads_label": f"{where}()",

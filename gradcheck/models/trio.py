@@ -18,6 +18,7 @@ from gradcheck.models.data import DATA_NAMES, batch_extra, owned_arrays
 from gradcheck.models.integrity import Fingerprint
 from gradcheck.models.model import Model, cast_copy, require_callable
 from gradcheck.models.model import type_name as _type_name
+from gradcheck.models.named import scalar_inputs
 from gradcheck.models.source import (
     describe,
     display_name,
@@ -134,6 +135,7 @@ def make_trio(
         owned_arrays=owned,
         extra={
             **batch_extra(X, Y),
+            "named_values": scalar_inputs(inputs),
             "loss_label": forward_label
             if cost_fn is None
             else f"{forward_label} or {display_name(cost_fn)}()",

@@ -6,6 +6,11 @@ statement wrote (its targets: ``dW2 = ...``, ``grads["dW2"] = ...``, ``self.dW =
 with the statement, keyed by the array's identity; the arrays the run finally returned are looked up by
 identity (or, when an adapter copied them, by equal value). The statements a line reads from are the
 latest earlier writers, in the same frame, of the names it reads (``dZ2`` for ``dW2 = dZ2 @ A1.T``).
+
+An accumulator overwritten: a name set before a loop (``dWhh = np.zeros_like(Whh)``) and replaced
+by the same statement run after run without reading itself (``dWhh = np.dot(dhraw, hs[t-1].T)``
+where ``+=`` belongs) keeps only its last run. Such a statement is recorded with how often it ran
+and what ``+=`` would have summed, so the engine can test that reading against the numbers.
 """
 
 from __future__ import annotations
@@ -39,6 +44,19 @@ class _Written:
     alias: bool = False  # it only names arrays made elsewhere
     reads_from: list[_Written] = field(default_factory=list)
     counts: dict[int, str] = field(default_factory=dict)  # whole numbers > 1 in scope, by value
+    values: dict[str, Any] = field(default_factory=dict)  # plain names -> the arrays written
+    overwrite: Overwrite | None = None  # set when it replaced an accumulator
+
+
+@dataclass(frozen=True)
+class Overwrite:
+    """A statement that replaced the same name run after run (``dW = ...`` where ``dW += ...``
+    belongs): the name, how many runs, and the sum ``+=`` would have kept (the value before the
+    first run included)."""
+
+    name: str
+    runs: int
+    summed: Any
 
 
 @dataclass(frozen=True)
@@ -49,6 +67,7 @@ class GradientSource:
 
     lines: tuple[SourceLine, ...]
     counts: Mapping[int, str]
+    overwrite: Overwrite | None = None
 
 
 def _counts(frame: types.FrameType) -> dict[int, str]:
@@ -78,11 +97,12 @@ class _ProvenancePass(TracedPass):
             return
         # NumPy float scalars too: db = np.sum(dZ) / m is an np.float64, and a bias that is a
         # number (course week 2's b) has such a gradient.
-        arrays = [
-            v
-            for _, v in statement_values(stmt, frame, ret)
+        pairs = [
+            (t, v)
+            for t, v in statement_values(stmt, frame, ret)
             if isinstance(v, (np.ndarray, np.floating, np.complexfloating))
         ]
+        arrays = [v for _, v in pairs]
         if not any(a.dtype.kind in "fc" for a in arrays):
             return
         code = frame.f_code
@@ -94,6 +114,8 @@ class _ProvenancePass(TracedPass):
             counts=_counts(frame),
         )
         known = self.names.setdefault(frame, {})
+        written.values = {t: v for t, v in pairs if t is not None and t.isidentifier()}
+        _note_overwrite(written, stmt, known)
         for name in _read_names(stmt):
             source = known.get(name)
             if source is not None and source not in written.reads_from:
@@ -117,6 +139,34 @@ class _ProvenancePass(TracedPass):
 
     def returned(self, frame: types.FrameType, ret: Any) -> None:
         self.names.pop(frame, None)
+
+
+def _note_overwrite(written: _Written, stmt: Stmt, known: Mapping[str, _Written]) -> None:
+    """Record on ``written`` an accumulator it replaced (see the module docstring): a plain
+    ``name = ...`` not reading ``name``, whose name the same statement wrote last, or a statement
+    earlier in the function before the first run."""
+    node = stmt.node
+    if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+        return
+    target = node.targets[0]
+    if not isinstance(target, ast.Name) or target.id in _read_names(stmt):
+        return
+    value = written.values.get(target.id)
+    prev = known.get(target.id)
+    if prev is None or value is None:
+        return
+    before = prev.values.get(target.id)
+    if before is None or np.shape(before) != np.shape(value):
+        return
+    same = prev.line.line == stmt.lineno and prev.line.function == written.line.function
+    try:
+        if same and prev.overwrite is not None:
+            summed = prev.overwrite.summed + value
+            written.overwrite = Overwrite(target.id, prev.overwrite.runs + 1, summed)
+        elif not same and prev.line.line < stmt.lineno:
+            written.overwrite = Overwrite(target.id, 1, before + value)
+    except (TypeError, ValueError):
+        written.overwrite = None
 
 
 def _is_alias(stmt: Stmt) -> bool:
@@ -210,5 +260,6 @@ def gradient_sources(
             # (dw2 = dz2.dot(a1.T) in the user's back_prop) is the one to read.
             written = _computed_as(key, traced.computed) or written
         if written is not None:
-            found[name] = GradientSource(_chain(written), written.counts)
+            kept = written.overwrite if written.overwrite and written.overwrite.runs > 1 else None
+            found[name] = GradientSource(_chain(written), written.counts, kept)
     return found
