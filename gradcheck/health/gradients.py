@@ -44,6 +44,7 @@ def _zero_gradient(layer: int, name: str) -> ReportWarning:
             f"back), so its weights never change."
         ),
         details={"layer": layer, "norm": 0.0},
+        summary=f"exactly zero: no signal reaches layer {layer}",
     )
 
 
@@ -68,6 +69,7 @@ def _spread_warning(nonzero: list[tuple[int, str, float]]) -> ReportWarning | No
                 f"norm."
             ),
             details=details,
+            summary=f"gradients {spread:.1e}x smaller toward the input: the first layers barely learn",
         )
     return ReportWarning(
         kind="exploding_gradients",
@@ -79,6 +81,7 @@ def _spread_warning(nonzero: list[tuple[int, str, float]]) -> ReportWarning | No
             f"rate, or clip the gradients."
         ),
         details=details,
+        summary=f"gradients {spread:.1e}x larger toward the input",
     )
 
 

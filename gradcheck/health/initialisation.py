@@ -36,6 +36,7 @@ def _symmetric_init(name: str, size: int, value: float, details: dict[str, Any])
             f"randomly with zero mean (np.random.randn(n_out, n_in) * np.sqrt(2 / n_in))."
         ),
         details=details,
+        summary=f"all weights equal {value:g}: the units never become different",
     )
 
 

@@ -60,7 +60,7 @@ def test_cli_seed000_reports_correct_gradients_a_learning_rate_too_high_and_unsc
     assert {"cost_rising", "update_ratio_high", "unscaled_inputs"} <= set(found)
     cost = found["cost_rising"]["message"]
     assert "learning rate probably too high (learning rate 1.2)" in cost
-    assert "update/weight ratio" in cost and "params['W2'] 0.38" in cost
+    assert "update/weight ratio" in cost and "params['W2'] by 38%" in cost
     assert "set clf.alpha = 1.2 (the file had 0.003)" in doc["notes"][0]
     assert found["unscaled_inputs"]["where"] == "clf.X"
     w1 = next(t for t in doc["tensors"] if t["name"] == "params['W1']")
