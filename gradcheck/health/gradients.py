@@ -44,7 +44,7 @@ def _zero_gradient(layer: int, name: str) -> ReportWarning:
             f"back), so its weights never change."
         ),
         details={"layer": layer, "norm": 0.0},
-        summary=f"exactly zero: no signal reaches layer {layer}",
+        summary="the gradient is exactly zero, so no signal reaches the layer",
     )
 
 

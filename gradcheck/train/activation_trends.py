@@ -13,15 +13,17 @@ from gradcheck.health.stats import ActivationStats
 from gradcheck.health.thresholds import DEAD_RELU_SHARE, SATURATION_SHARE
 from gradcheck.report.formatting import pct
 from gradcheck.report.records import ReportWarning
-from gradcheck.train.thresholds import FIX_ADD_L2, FIX_LOWER_LR, TREND_POINTS
+from gradcheck.train.thresholds import FIX_LOWER_LR, TREND_POINTS
 
 __all__ = ["activation_trends"]
 
 _FIX_SIGMOID_FROM_Z = (
     "For a sigmoid output with cross-entropy compute dZ = A - Y and the cost from Z "
-    "(np.logaddexp(0, Z) - Y * Z), which stay finite when A rounds to 1.0."
+    "(np.logaddexp(0, Z) - Y * Z): both stay finite when A rounds to 1.0."
 )
-_FIX_DEAD_RISING = f"{FIX_LOWER_LR} Or use a leaky ReLU (np.where(z > 0, z, 0.01 * z))."
+_FIX_DEAD_RISING = (
+    f"{FIX_LOWER_LR} A leaky ReLU (np.where(z > 0, z, 0.01 * z)) keeps a gradient for negative z."
+)
 
 
 def activation_trends(
@@ -55,7 +57,7 @@ def activation_trends(
 
 def _saturation_rising(b: ActivationStats, s: ActivationStats, s0: int, s1: int) -> ReportWarning:
     exact = now = ""
-    fix = f"{FIX_LOWER_LR} {FIX_ADD_L2}"
+    fix = FIX_LOWER_LR
     if s.kind == SIGMOID:
         fix += f" {_FIX_SIGMOID_FROM_Z}"
     if s.exact_saturated:

@@ -107,7 +107,7 @@ def _cost_rising(trend: CostTrend, ratio_clause: str, lr: float | None) -> Repor
         ),
         details={"trend": trend.to_dict(), "lr": lr},
         fix=FIX_LOWER_LR,
-        summary=f"{_summary(trend)}: the steps overshoot (learning rate too high)",
+        summary=f"{_summary(trend)}; the steps overshoot (the learning rate is too high)",
     )
 
 
@@ -124,5 +124,5 @@ def _cost_rising_wrong_gradients(trend: CostTrend) -> ReportWarning:
         ),
         details={"trend": trend.to_dict(), "gradients_ok": False},
         fix=FIX_BACKPROP_FIRST,
-        summary=f"{_summary(trend)}: the gradients are wrong, so the steps do not go downhill",
+        summary=f"{_summary(trend)}, as the gradients are wrong (a step against them need not go downhill)",
     )

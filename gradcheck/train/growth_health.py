@@ -12,8 +12,10 @@ from gradcheck.train.thresholds import FIX_ADD_L2, FIX_LOWER_LR, GRADIENT_GROWTH
 
 __all__ = ["growth_warnings"]
 
-_FIX_GROWING = f"{FIX_LOWER_LR} {FIX_ADD_L2} Or stop training earlier."
-_FIX_EXPLODING = f"{FIX_LOWER_LR} Or clip the gradients (g *= min(1, max_norm / ||g||))."
+_FIX_GROWING = f"{FIX_LOWER_LR} {FIX_ADD_L2}"
+_FIX_EXPLODING = (
+    f"{FIX_LOWER_LR} Clipping the gradients (g *= min(1, max_norm / ||g||)) also bounds each step."
+)
 
 
 def growth_warnings(weights: Sequence[TensorHealth]) -> list[ReportWarning]:

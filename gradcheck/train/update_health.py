@@ -68,7 +68,7 @@ def _update_ratio_high(t: TensorHealth, lr: float | None) -> ReportWarning:
         ),
         details={"update_ratio": t.update_ratio, "steps": len(t.update_ratios)},
         fix=FIX_LOWER_LR,
-        summary=f"steps {factor:.0f}x too large ({step_share(t.update_ratio)} of the weights' size)",
+        summary="each step changes the weights far more than the healthy 0.1% of their size",
     )
 
 
