@@ -4,10 +4,11 @@ when stderr is not a terminal.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gradcheck.report.cost_plot import PLOT_HEIGHT_SHORT, cost_caption, cost_plot
 from gradcheck.report.formatting import aligned_lines
 from gradcheck.report.nonfinite import nonfinite_fix, nonfinite_lines
-from gradcheck.report.training import WatchSummary
 from gradcheck.report.warning_groups import warning_groups
 from gradcheck.report.watch_findings import findings, sentences
 from gradcheck.report.watch_words import (
@@ -19,6 +20,9 @@ from gradcheck.report.watch_words import (
     nonfinite_head,
     tensor_rows,
 )
+
+if TYPE_CHECKING:
+    from gradcheck.report.training import WatchSummary
 
 __all__ = ["finding_lines", "to_text"]
 

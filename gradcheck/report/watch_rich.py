@@ -7,6 +7,7 @@ yellow), the first NaN/Inf as a panel and the findings, all read from the summar
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -15,7 +16,6 @@ from rich.text import Text
 from gradcheck.report.cost_plot import PLOT_HEIGHT_SHORT, cost_caption, cost_plot
 from gradcheck.report.fitted_table import FitColumn, FittedTable
 from gradcheck.report.nonfinite import nonfinite_panel
-from gradcheck.report.training import WatchSummary
 from gradcheck.report.watch_plain import finding_lines, to_text
 from gradcheck.report.watch_words import (
     check_lines,
@@ -26,6 +26,9 @@ from gradcheck.report.watch_words import (
     nonfinite_head,
     tensor_rows,
 )
+
+if TYPE_CHECKING:
+    from gradcheck.report.training import WatchSummary
 
 __all__ = ["print_summary", "print_summary_stderr", "rich_summary"]
 

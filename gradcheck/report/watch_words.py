@@ -9,9 +9,14 @@ always has them. Nothing here computes a verdict; everything shown is read from 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gradcheck.report.formatting import fmt, shape_text
+from gradcheck.report.healthy import UPDATE_RATIO_HEALTHY
 from gradcheck.report.nonfinite import nonfinite_fix, nonfinite_reading, nonfinite_what
-from gradcheck.report.training import UPDATE_RATIO_HEALTHY, WatchSummary
+
+if TYPE_CHECKING:
+    from gradcheck.report.training import WatchSummary
 
 __all__ = [
     "check_lines",
