@@ -143,7 +143,10 @@ def nonfinite_lines(nf: NonFinite, *, verbose: bool = True, headline: bool = Fal
     """The evidence as plain lines, indented under the head line the caller writes."""
     lines: list[str] = []
     if nf.file and nf.line:
-        lines.append(f"  at {_where(nf)}")
+        if not headline:  # a watch's headline named the file and the line
+            lines.append(f"  at {_where(nf)}")
+        elif nf.function:
+            lines.append(f"  in {nf.function}():")
         if nf.source_line:
             lines.append(f"  > {nf.source_line.strip()}")
     if verbose or not headline:

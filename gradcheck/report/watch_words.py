@@ -77,13 +77,18 @@ def check_lines(s: WatchSummary, *, verbose: bool = False) -> list[str]:
     return lines
 
 
+# A step size is called off where the findings call it so (train.thresholds: UPDATE_RATIO_HIGH is
+# 10x healthy, UPDATE_RATIO_LOW 1/100 of it); within that range the rule of thumb says nothing.
+_TOO_BIG, _TOO_SMALL = 10.0, 0.01
+
+
 def _ratio_note(ratio: float | None, is_weight: bool) -> str:
     if ratio is None or not is_weight or ratio <= 0:
         return ""
     factor = ratio / UPDATE_RATIO_HEALTHY
-    if factor >= 1.5:
+    if factor >= _TOO_BIG:
         return f"{factor:.0f}x too big"
-    return "ok" if factor > 0.1 else f"{1 / factor:.0f}x too small"
+    return "ok" if factor > _TOO_SMALL else f"{1 / factor:.0f}x too small"
 
 
 def tensor_rows(s: WatchSummary) -> list[list[str]]:
