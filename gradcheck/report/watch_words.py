@@ -9,6 +9,7 @@ always has them. Nothing here computes a verdict; everything shown is read from 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from gradcheck.report.formatting import fmt, shape_text
@@ -67,7 +68,7 @@ def check_lines(s: WatchSummary, *, verbose: bool = False) -> list[str]:
             continue
         failed = ", ".join(t.name for t in c.report.failed)
         detail = f"{failed} FAIL" if failed else "the check found a non-finite loss"
-        lines.append(f"gradients {when}: {detail} (gradcheck check FILE shows the full report).")
+        lines.append(f"gradients {when}: {detail} (run gradcheck check for the full report).")
         readings: dict[str, list[str]] = {}
         for t in c.report.failed:
             text = t.message if verbose or not t.summary else t.summary
@@ -141,8 +142,9 @@ def headline(s: WatchSummary) -> str:
         where = _file_line(s)
         at = f" at {where}" if where else ""
         reading = nonfinite_reading(nf)
-        first = reading.split(" ", 1)[0]
-        if not ("." in first or "_" in first):  # a code name keeps its case
+        first = reading.split(" ", 1)[0].strip("`")
+        code = {nf.variable} | set(re.findall(r"\w+", nf.source_line or ""))
+        if not ("." in first or "_" in first or first in code):  # a code name keeps its case
             reading = reading[:1].upper() + reading[1:]
         return f"NOT OK: {nonfinite_what(nf)} at step {s.first_nonfinite_step}{at}. {reading}."
     failed = [c for c in s.checks if not c.ok]

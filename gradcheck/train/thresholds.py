@@ -95,7 +95,7 @@ FIX_LOWER_LR = (
 )
 FIX_ADD_L2 = "Add L2 regularisation (lambda / m * W in dW) to keep the weights small."
 FIX_BACKPROP_FIRST = (
-    "Fix the backprop first (gradcheck check FILE shows which gradient is wrong); the learning "
+    "Fix the backprop first (gradcheck check shows which gradient is wrong); the learning "
     "rate can only be judged once the gradients agree."
 )
 
