@@ -4,15 +4,19 @@ finding; no line cut, no sentence twice; the evidence under -v; the same in a no
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections import Counter
 from functools import cache
 
 import pytest
+from rich.console import Console
 
-from gradcheck.report.records import NonFinite
+from gradcheck.report.nonfinite import nonfinite_panel
+from gradcheck.report.records import NonFinite, ReportWarning
 from gradcheck.report.training import WatchSummary
+from gradcheck.report.watch_findings import findings
 from gradcheck.report.watch_plain import to_text
 from tests.report.test_fitted_table import SAMPLES, cli
 
@@ -181,3 +185,45 @@ def test_the_plain_text_gives_the_rest_of_the_fix_under_verbose_only() -> None:
     )
     assert short.splitlines()[2] == "Fix: Compute dZ = A - Y directly."
     assert "An epsilon only hides it." not in short and "An epsilon only hides it." in long
+
+
+def test_findings_say_a_shared_reading_once_and_each_fix_sentence_once() -> None:
+    fix = "Lower the learning rate (try a tenth of it). Add L2 regularisation."
+    ws = [
+        ReportWarning("cost_rising", "cost", "the cost rose. Lower it.", summary="the cost rose"),
+        ReportWarning("weights_growing", "W1", f"W1: grew 5x. {fix}", fix=fix, summary="grew 5x"),
+        ReportWarning("weights_growing", "W2", f"W2: grew 9x. {fix}", fix=fix, summary="grew 9x"),
+        ReportWarning("update_ratio_high", "W1", "W1: big", fix=fix, summary="steps too big"),
+        ReportWarning("update_ratio_high", "W2", "W2: big", fix=fix, summary="steps too big"),
+        ReportWarning("dead", "a1", "a1: dead. A leaky ReLU helps.", fix="Lower the learning "
+                      "rate (try a tenth of it). A leaky ReLU helps.", summary="units died"),
+    ]  # fmt: skip
+    found = findings(ws, said=["Add L2 regularisation."])
+    text = [f.lead + f.text for f in found]
+    assert text == [
+        "[cost_rising] the cost rose.",  # 'cost' is in the reading: the lead need not name it
+        (
+            "[weights_growing] W1, W2: W1: grew 5x; W2: grew 9x. Lower the learning rate (try a "
+            "tenth of it)."
+        ),
+        "[update_ratio_high] W1, W2: steps too big. Fix: as for weights_growing above.",
+        "[dead] a1: units died. A leaky ReLU helps.",
+    ]
+
+
+def test_the_statement_panel_wraps_a_long_line_under_its_number_at_80_columns() -> None:
+    nf = summary_with_a_nan().first_nonfinite
+    assert nf is not None
+    long = NonFinite(
+        **{**nf.__dict__, "source_line": "dA = " + " + ".join(["np.divide(Y, A)"] * 8)}
+    )
+    for panel in (nonfinite_panel(long), nonfinite_panel(long, verbose=False, headline=True)):
+        console = Console(file=io.StringIO(), width=80, record=True)
+        console.print(panel)
+        text = console.export_text()
+        assert all(len(line) <= 80 for line in text.splitlines())
+        assert "…" not in text and "..." not in text
+        body = [line.strip("│ ") for line in text.splitlines() if line.startswith("│")]
+        code = [line for line in body if "np.divide" in line]
+        assert code[0].startswith("12 dA = ") and len(code) >= 2
+        assert "".join(body).replace(" ", "").count("np.divide(Y,A)") == 8  # nothing cut
