@@ -146,7 +146,8 @@ def headline(s: WatchSummary) -> str:
         code = {nf.variable} | set(re.findall(r"\w+", nf.source_line or ""))
         if not ("." in first or "_" in first or first in code):  # a code name keeps its case
             reading = reading[:1].upper() + reading[1:]
-        return f"NOT OK: {nonfinite_what(nf)} at step {s.first_nonfinite_step}{at}. {reading}."
+        step = f" at step {s.first_nonfinite_step}" if s.first_nonfinite_step is not None else ""
+        return f"NOT OK: {nonfinite_what(nf)}{step}{at}. {reading}."
     failed = [c for c in s.checks if not c.ok]
     if failed:
         names = ", ".join(dict.fromkeys(t.name for c in failed for t in c.report.failed))
@@ -171,8 +172,18 @@ def verdict_text(s: WatchSummary) -> str:
     text = f"{s.steps} steps without NaN/Inf"
     if s.checks:
         text += ", gradients agree"
-    if any(w.kind == "not_learning" for w in s.warnings):
-        text += ", but the model is not learning (see not_learning)"
-    elif s.warnings:
-        text += f"; {len(s.warnings)} warning(s) below"
+    kinds = list(dict.fromkeys(w.kind for w in s.warnings))
+    but = next((_COST_BUT[k] for k in _COST_BUT if k in kinds), None)
+    if but:
+        text += f", but {but}"
+    elif kinds:
+        text += f"; {len(kinds)} finding{'s' if len(kinds) > 1 else ''} below"
     return text + "."
+
+
+# What a run that is OK otherwise did wrong, when its cost says so, and which finding says more.
+_COST_BUT = {
+    "not_learning": "the model is not learning (see not_learning)",
+    "cost_rising": "the cost rises again (see cost_rising)",
+    "cost_oscillating": "the cost goes up and down (see cost_oscillating)",
+}

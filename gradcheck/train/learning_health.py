@@ -118,7 +118,9 @@ def not_learning(
 
 def _short_reasons(reasons: Sequence[str]) -> str:
     """The reasons by their names: 'capacity, the learning rate or unscaled inputs'."""
-    names = list(dict.fromkeys(r.split(":", 1)[0].split(" (", 1)[0] for r in reasons))
+    names = list(
+        dict.fromkeys(r.split(":", 1)[0].split(" (", 1)[0].split(" pass ", 1)[0] for r in reasons)
+    )
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
