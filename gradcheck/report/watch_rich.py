@@ -50,13 +50,7 @@ def rich_summary(
         parts.append(Text.assemble(("Fix: ", "bold green"), fix.removeprefix("Fix: ")))
     parts.append(Text(header_text(s), style="dim"))
     parts.extend(Text(note, style="dim") for note in s.notes)
-    for line in check_lines(s, verbose=verbose):
-        style = "green" if "agree" in line else "red" if line.startswith("  ") else "bold red"
-        parts.append(
-            Padding(Text(line.lstrip(), style=style), (0, 0, 0, 2))
-            if line.startswith("  ")
-            else Text(line, style=style)
-        )
+    parts.extend(_check_line(line) for line in check_lines(s, verbose=verbose))
     caption = cost_caption(s.costs)
     if caption:
         parts.append(Text(caption, style="bold"))
@@ -70,6 +64,14 @@ def rich_summary(
         parts.extend(Text(line, style="red") for line in later_origins(s))
     parts.extend(_finding(lead, text) for lead, text in finding_lines(s, verbose=verbose))
     return Group(*parts)
+
+
+def _check_line(line: str) -> RenderableType:
+    """A check's line; a failed tensor's reading, indented, stays indented when it wraps."""
+    if line.startswith("  "):
+        return Padding(Text(line.lstrip(), style="red"), (0, 0, 0, 2))
+    passed = "tensors agree with finite differences" in line
+    return Text(line, style="green" if passed else "bold red")
 
 
 def _finding(lead: str, text: str) -> Text:
