@@ -42,7 +42,10 @@ def _exploding(s: ActivationStats, label: str) -> ReportWarning:
         ),
         fix=_FIX_SCALE,
         details=s.to_dict(),
-        summary=f"pre-activations explode ({pct(s.share_large)} have |z| >= {EXPLODING_ABS:g})",
+        summary=(
+            f"the values going into the activation explode ({pct(s.share_large)} have |z| >= "
+            f"{EXPLODING_ABS:g})"
+        ),
     )
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-__all__ = ["PLOT_HEIGHT", "PLOT_WIDTH", "cost_caption", "cost_plot"]
+__all__ = ["PLOT_HEIGHT", "PLOT_HEIGHT_SHORT", "PLOT_WIDTH", "cost_caption", "cost_plot"]
 
 PLOT_WIDTH = 60
 PLOT_HEIGHT = 10
+#: A watch's report: the plot shows the shape of the curve, the caption its numbers.
+PLOT_HEIGHT_SHORT = 7
 
 
 def cost_plot(

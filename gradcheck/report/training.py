@@ -12,6 +12,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from gradcheck.report.healthy import UPDATE_RATIO_HEALTHY
 from gradcheck.report.json_values import json_number
 from gradcheck.report.records import NonFinite, ReportWarning
 from gradcheck.report.result import Report
@@ -24,9 +25,6 @@ __all__ = [
     "TensorHealth",
     "WatchSummary",
 ]
-
-#: ||lr * dW|| / ||W|| per step. About 1e-3 is healthy (CS231n, "Babysitting the learning process").
-UPDATE_RATIO_HEALTHY = 1e-3
 
 
 class ActivationReading(Protocol):
@@ -166,6 +164,12 @@ class WatchSummary:
     def ok(self) -> bool:
         """No non-finite value was found and every gradient check passed."""
         return self.first_nonfinite is None and all(c.ok for c in self.checks)
+
+    def _repr_html_(self) -> str:
+        """The terminal's summary as HTML, for Jupyter (rich is imported only when one asks)."""
+        from gradcheck.report.watch_html import summary_html
+
+        return summary_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         first: dict[str, Any] | None = None

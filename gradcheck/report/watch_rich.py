@@ -1,30 +1,34 @@
 """A watched run's summary as rich text for a terminal, and the summary a decorator prints at exit.
 
-The cost plot, the tensor health table (a ratio far above healthy in yellow), the first NaN/Inf as
-a panel, warnings and the verdict, all read from the summary.
+The headline and its fix, the cost plot, the tensor health table (a step size far from healthy in
+yellow), the first NaN/Inf as a panel and the findings, all read from the summary.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.text import Text
 
-from gradcheck.report.cost_plot import cost_caption, cost_plot
+from gradcheck.report.cost_plot import PLOT_HEIGHT_SHORT, cost_caption, cost_plot
 from gradcheck.report.fitted_table import FitColumn, FittedTable
 from gradcheck.report.nonfinite import nonfinite_panel
-from gradcheck.report.training import WatchSummary
-from gradcheck.report.warning_groups import warning_groups
-from gradcheck.report.watch_plain import to_text
+from gradcheck.report.watch_plain import finding_lines, to_text
 from gradcheck.report.watch_words import (
     check_lines,
     header_text,
+    headline,
+    headline_fix,
     later_origins,
     nonfinite_head,
     tensor_rows,
-    verdict_text,
 )
+
+if TYPE_CHECKING:
+    from gradcheck.report.training import WatchSummary
 
 __all__ = ["print_summary", "print_summary_stderr", "rich_summary"]
 
@@ -32,30 +36,46 @@ __all__ = ["print_summary", "print_summary_stderr", "rich_summary"]
 def rich_summary(
     s: WatchSummary, *, title: str | None = None, verbose: bool = False
 ) -> RenderableType:
-    parts: list[RenderableType] = []
+    """The headline, the run, the plot and the table, the first NaN/Inf, then the findings; under
+    ``verbose`` with the evidence behind each (whole warning messages, operands, numbers)."""
     head = Text("gradcheck watch", style="bold")
     if title:
         head.append(f" · {title}")
-    parts.append(head)
+    parts: list[RenderableType] = [
+        head,
+        Text(headline(s), style="bold green" if s.ok else "bold red"),
+    ]
+    fix = headline_fix(s)
+    if fix:
+        parts.append(Text.assemble(("Fix: ", "bold green"), fix.removeprefix("Fix: ")))
     parts.append(Text(header_text(s), style="dim"))
-    for note in s.notes:
-        parts.append(Text(note, style="dim"))
-    for line in check_lines(s):
-        parts.append(Text(line, style="green" if "agree" in line else "bold red"))
+    parts.extend(Text(note, style="dim") for note in s.notes)
+    parts.extend(_check_line(line) for line in check_lines(s, verbose=verbose))
     caption = cost_caption(s.costs)
     if caption:
         parts.append(Text(caption, style="bold"))
-        parts.append(Text("\n".join(cost_plot(s.costs)), style="cyan"))
+        parts.append(Text("\n".join(cost_plot(s.costs, height=PLOT_HEIGHT_SHORT)), style="cyan"))
     if s.tensors:
         parts.append(_health_table(s))
     if s.first_nonfinite is not None:
-        parts.append(Text(nonfinite_head(s), style="bold red"))
-        parts.append(nonfinite_panel(s.first_nonfinite))
+        if verbose:
+            parts.append(Text(nonfinite_head(s), style="bold red"))
+        parts.append(nonfinite_panel(s.first_nonfinite, verbose=verbose, headline=True))
         parts.extend(Text(line, style="red") for line in later_origins(s))
-    for g in warning_groups(s.warnings):
-        parts.append(Text.assemble(("warning ", "bold yellow"), (g.lead, "yellow"), g.text))
-    parts.append(Text(verdict_text(s), style="bold green" if s.ok else "bold red"))
+    parts.extend(_finding(lead, text) for lead, text in finding_lines(s, verbose=verbose))
     return Group(*parts)
+
+
+def _check_line(line: str) -> RenderableType:
+    """A check's line; a failed tensor's reading, indented, stays indented when it wraps."""
+    if line.startswith("  "):
+        return Padding(Text(line.lstrip(), style="red"), (0, 0, 0, 2))
+    passed = "tensors agree with finite differences" in line
+    return Text(line, style="green" if passed else "bold red")
+
+
+def _finding(lead: str, text: str) -> Text:
+    return Text.assemble(("warning ", "bold yellow"), (lead, "yellow"), text)
 
 
 def _health_table(s: WatchSummary) -> FittedTable:
@@ -68,7 +88,7 @@ def _health_table(s: WatchSummary) -> FittedTable:
     ]
     cells: list[list[str | Text]] = []
     for row in rows[1:]:
-        style = "yellow" if row[5].endswith("x healthy") else ""
+        style = "yellow" if row[5].endswith(("too big", "too small")) else ""
         cells.append([*row[:5], Text(row[5], style=style)])
     return FittedTable(columns, cells)
 

@@ -13,9 +13,17 @@ from gradcheck.health.stats import ActivationStats
 from gradcheck.health.thresholds import DEAD_RELU_SHARE, SATURATION_SHARE
 from gradcheck.report.formatting import pct
 from gradcheck.report.records import ReportWarning
-from gradcheck.train.thresholds import TREND_POINTS
+from gradcheck.train.thresholds import FIX_LOWER_LR, TREND_POINTS
 
 __all__ = ["activation_trends"]
+
+_FIX_SIGMOID_FROM_Z = (
+    "For a sigmoid output with cross-entropy compute dZ = A - Y and the cost from Z "
+    "(np.logaddexp(0, Z) - Y * Z): both stay finite when A rounds to 1.0."
+)
+_FIX_DEAD_RISING = (
+    f"{FIX_LOWER_LR} A leaky ReLU (np.where(z > 0, z, 0.01 * z)) keeps a gradient for negative z."
+)
 
 
 def activation_trends(
@@ -48,9 +56,13 @@ def activation_trends(
 
 
 def _saturation_rising(b: ActivationStats, s: ActivationStats, s0: int, s1: int) -> ReportWarning:
-    exact = ""
+    exact = now = ""
+    fix = FIX_LOWER_LR
+    if s.kind == SIGMOID:
+        fix += f" {_FIX_SIGMOID_FROM_Z}"
     if s.exact_saturated:
         ones = "0.0 or 1.0" if s.kind == SIGMOID else "+-1.0"
+        now = f", {s.exact_saturated} exactly {ones}"
         exact = (
             f"; {s.exact_saturated} output(s) are now exactly {ones} (gradient exactly 0; "
             f"log or division by them gives inf)"
@@ -61,10 +73,11 @@ def _saturation_rising(b: ActivationStats, s: ActivationStats, s0: int, s1: int)
         message=(
             f"{s.name} ({s.kind}): saturated outputs went from {pct(b.share_saturated)} at step "
             f"{s0} to {pct(s.share_saturated)} at step {s1}{exact}; the largest pre-activations "
-            f"grow as training goes on. Lower the learning rate or add L2 regularisation; for a "
-            f"sigmoid output with cross-entropy compute dZ = A - Y and the cost from Z "
-            f"(np.logaddexp(0, Z) - Y * Z), which stay finite when A rounds to 1.0."
+            f"(z, what goes into the {s.kind}) grow as training goes on. {fix}"
         ),
+        fix=fix,
+        summary=f"{pct(s.share_saturated)} of the {s.kind} outputs saturated{now} (was "
+        f"{pct(b.share_saturated)}): they pass almost no gradient",
         details={
             "step_first": s0,
             "step_last": s1,
@@ -88,7 +101,9 @@ def _dead_units_rising(b: ActivationStats, s: ActivationStats, s0: int, s1: int)
             f"{s.name}: dead ReLU units went from {b.dead_units} of {b.units} at step {s0} to "
             f"{s.dead_units} of {s.units} at step {s1}; a unit that never fires gets no gradient "
             f"and never recovers.{whole} Usually a learning rate too high (large updates push the "
-            f"biases negative): lower it, or use a leaky ReLU."
+            f"biases negative). {_FIX_DEAD_RISING}"
         ),
         details={"step_first": s0, "step_last": s1, "whole_layer": bool(whole)},
+        fix=_FIX_DEAD_RISING,
+        summary=f"{s.dead_units} of {s.units} ReLU units died during training (no gradient passes)",
     )

@@ -8,9 +8,14 @@ from collections.abc import Sequence
 from gradcheck.health.thresholds import LARGE_INIT_RATIO
 from gradcheck.report.records import ReportWarning
 from gradcheck.report.training import TensorHealth
-from gradcheck.train.thresholds import GRADIENT_GROWTH, WEIGHT_GROWTH
+from gradcheck.train.thresholds import FIX_ADD_L2, FIX_LOWER_LR, GRADIENT_GROWTH, WEIGHT_GROWTH
 
 __all__ = ["growth_warnings"]
+
+_FIX_GROWING = f"{FIX_LOWER_LR} {FIX_ADD_L2}"
+_FIX_EXPLODING = (
+    f"{FIX_LOWER_LR} Clipping the gradients (g *= min(1, max_norm / ||g||)) also bounds each step."
+)
 
 
 def growth_warnings(weights: Sequence[TensorHealth]) -> list[ReportWarning]:
@@ -49,12 +54,13 @@ def _weights_growing(t: TensorHealth) -> ReportWarning | None:
         where=t.name,
         message=(
             f"{t.name}: the weight norm grew {last / first:.3g}x over the run ({first:.3g} at step "
-            f"{t.norms[0][0]}, {last:.3g} at step {t.norms[-1][0]}). Growing weights push "
-            f"pre-activations out until tanh/sigmoid saturate (a sigmoid output rounds to exactly "
-            f"0.0 or 1.0 once |z| > 36.7). Lower the learning rate, add L2 regularisation "
-            f"(lambda / m * W in dW), or stop earlier."
+            f"{t.norms[0][0]}, {last:.3g} at step {t.norms[-1][0]}). Growing weights push the "
+            f"pre-activations (z = W @ x + b, what goes into tanh/sigmoid) out until the units "
+            f"saturate (a sigmoid output rounds to exactly 0.0 or 1.0 once |z| > 36.7). {_FIX_GROWING}"
         ),
         details={"norm_first": first, "norm_last": last},
+        fix=_FIX_GROWING,
+        summary=f"weights grew {last / first:.3g}x over the run",
     )
 
 
@@ -67,8 +73,9 @@ def _gradients_exploding(t: TensorHealth) -> ReportWarning | None:
         where=t.name,
         message=(
             f"{t.name}: the gradient norm grew {g1 / g0:.3g}x over the run ({g0:.3g} -> {g1:.3g}): "
-            f"the training is diverging. Lower the learning rate or clip the gradients "
-            f"(g *= min(1, max_norm / ||g||))."
+            f"the training is diverging. {_FIX_EXPLODING}"
         ),
         details={"grad_norm_first": g0, "grad_norm_last": g1},
+        fix=_FIX_EXPLODING,
+        summary=f"the gradient grew {g1 / g0:.3g}x over the run: the training diverges",
     )

@@ -45,6 +45,11 @@ def input_health(
             fix_axis = f"axis={axis}"
             along = " per feature"
         m_all, s_all = float(a.mean()), float(a.std())
+        fix = (
+            f"Standardise: {name} = ({name} - {name}.mean({fix_axis}, keepdims=True)) / "
+            f"{name}.std({fix_axis}, keepdims=True), with the same mean and std applied to any "
+            f"test data."
+        )
         out.append(
             ReportWarning(
                 kind="unscaled_inputs",
@@ -52,12 +57,15 @@ def input_health(
                 message=(
                     f"{name} is not scaled: values from {lo:.4g} to {hi:.4g}, mean {m_all:.3g}, std {s_all:.3g} "
                     f"(root-mean-square up to {worst:.3g}{along}; expected about 1). Large, uncentred inputs "
-                    f"make the first layer's pre-activations and gradients large and uneven, so a learning "
-                    f"rate that suits one weight overshoots another. Standardise: {name} = ({name} - "
-                    f"{name}.mean({fix_axis}, keepdims=True)) / {name}.std({fix_axis}, keepdims=True), with "
-                    f"the same mean and std applied to any test data."
+                    f"make the first layer's pre-activations (z = W @ x + b) and gradients large and "
+                    f"uneven, so a learning rate that suits one weight overshoots another. {fix}"
                 ),
                 details={"min": lo, "max": hi, "mean": m_all, "std": s_all, "rms": worst},
+                fix=fix,
+                summary=(
+                    f"inputs not scaled: values from {lo:.4g} to {hi:.4g}, mean {m_all:.3g} "
+                    f"(expected mean 0, std 1)"
+                ),
             )
         )
     return out

@@ -100,6 +100,13 @@ def not_learning(
         kind="not_learning",
         where="cost",
         message=f"not learning: {saw}.{checked}{because} {_FIX}",
+        fix=_FIX,
+        summary=(
+            f"the model is not learning: the cost stays at chance level (log({chance}))"
+            if chance
+            else f"the model is not learning: the cost went only {100 * drop:.2g}% lower"
+        )
+        + (f"; likely {_short_reasons(reasons)}" if reasons else ""),
         details={
             "trend": trend.to_dict(),
             "chance_classes": chance,
@@ -107,6 +114,14 @@ def not_learning(
             "reasons": reasons,
         },
     )
+
+
+def _short_reasons(reasons: Sequence[str]) -> str:
+    """The reasons by their names: 'capacity, the learning rate or unscaled inputs'."""
+    names = list(
+        dict.fromkeys(r.split(":", 1)[0].split(" (", 1)[0].split(" pass ", 1)[0] for r in reasons)
+    )
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def _reasons(

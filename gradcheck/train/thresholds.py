@@ -12,6 +12,9 @@ __all__ = [
     "COST_FLAT",
     "COST_OSCILLATING_SHARE",
     "COST_RISE_SHARE",
+    "FIX_ADD_L2",
+    "FIX_BACKPROP_FIRST",
+    "FIX_LOWER_LR",
     "GRADIENT_GROWTH",
     "INPUT_SCALE_MAX",
     "NARROW_HIDDEN",
@@ -23,6 +26,7 @@ __all__ = [
     "UPDATE_RATIO_LOW",
     "WEIGHT_GROWTH",
     "lr_text",
+    "step_share",
 ]
 
 #: Ten times the healthy ratio: every step moves the weights by 1% or more, and gradient descent
@@ -81,3 +85,21 @@ TREND_POINTS = 0.10
 def lr_text(lr: float | None) -> str:
     """The learning rate as a finding quotes it after its verdict, or nothing when it is unknown."""
     return f" (learning rate {lr:g})" if lr is not None else ""
+
+
+# The fixes, in sentences every watch warning that gives the same advice shares word for word, so
+# that a report says each once (report.warning_groups leaves off a sentence already said).
+FIX_LOWER_LR = (
+    "Lower the learning rate (try a tenth of it) until each step changes a weight by about 0.1% "
+    "of its size."
+)
+FIX_ADD_L2 = "Add L2 regularisation (lambda / m * W in dW) to keep the weights small."
+FIX_BACKPROP_FIRST = (
+    "Fix the backprop first (gradcheck check shows which gradient is wrong); the learning "
+    "rate can only be judged once the gradients agree."
+)
+
+
+def step_share(ratio: float) -> str:
+    """An update/weight ratio as the share of its size a weight changes by per step: '5.7%'."""
+    return f"{100 * ratio:.2g}%"

@@ -55,7 +55,7 @@ def training_health(
         trend, finite, tensors, lr=lr, context=context, gradients_ok=gradients_ok
     )
     return [
-        *cost_warnings(trend, tensors, lr),
+        *cost_warnings(trend, tensors, lr, gradients_ok=gradients_ok),
         *([stalled] if stalled is not None else []),
         *update_warnings(weights, trend, lr, cost_went_bad=nonfinite is not None),
         *growth_warnings(weights),

@@ -10,7 +10,13 @@ from collections.abc import Sequence
 
 from gradcheck.report.records import ReportWarning
 from gradcheck.report.training import UPDATE_RATIO_HEALTHY, CostTrend, TensorHealth
-from gradcheck.train.thresholds import UPDATE_RATIO_HIGH, UPDATE_RATIO_LOW, lr_text
+from gradcheck.train.thresholds import (
+    FIX_LOWER_LR,
+    UPDATE_RATIO_HIGH,
+    UPDATE_RATIO_LOW,
+    lr_text,
+    step_share,
+)
 
 __all__ = ["update_warnings"]
 
@@ -50,17 +56,26 @@ def update_warnings(
 
 def _update_ratio_high(t: TensorHealth, lr: float | None) -> ReportWarning:
     assert t.update_ratio is not None
+    factor = t.update_ratio / UPDATE_RATIO_HEALTHY
     return ReportWarning(
         kind="update_ratio_high",
         where=t.name,
         message=(
-            f"{t.name}: each step changes the weights by {t.update_ratio:.2g} of their norm (median "
-            f"||dW||/||W|| over {len(t.update_ratios)} measured steps; healthy is about 1e-3, so "
-            f"{t.update_ratio / UPDATE_RATIO_HEALTHY:.0f}x too large){lr_text(lr)}: the learning rate is "
-            f"probably too high. Lower it until the ratio is near 1e-3."
+            f"{t.name}: each step changes the weights by {step_share(t.update_ratio)} of their size "
+            f"(the median update/weight ratio ||lr * dW|| / ||W|| over {len(t.update_ratios)} "
+            f"measured steps; healthy is about 0.1%, so {factor:.0f}x too large){lr_text(lr)}: the "
+            f"learning rate is probably too high. {FIX_LOWER_LR}"
         ),
         details={"update_ratio": t.update_ratio, "steps": len(t.update_ratios)},
+        fix=FIX_LOWER_LR,
+        summary="each step changes the weights far more than the healthy 0.1% of their size",
     )
+
+
+_FIX_NOT_UPDATED = (
+    "Store the update back into the array the model reads (params['W1'] = params['W1'] - lr * "
+    "dW1, or W -= lr * dW in place)."
+)
 
 
 def _not_updated(t: TensorHealth) -> ReportWarning:
@@ -72,10 +87,17 @@ def _not_updated(t: TensorHealth) -> ReportWarning:
             f"{t.name} never changed over {len(t.update_ratios)} measured steps although its gradient "
             f"is non-zero (norm {t.grad_norm_last:.3g}): the update does not reach this array "
             f"(a copy is updated, the result of W - lr * dW is not stored back, or the loop "
-            f"skips this layer)."
+            f"skips this layer). {_FIX_NOT_UPDATED}"
         ),
         details={"grad_norm": t.grad_norm_last},
+        fix=_FIX_NOT_UPDATED,
+        summary="never changed although its gradient is not zero",
     )
+
+
+_FIX_RAISE_LR = (
+    "Raise the learning rate (try 10x) until each step changes a weight by about 0.1% of its size."
+)
 
 
 def _update_ratio_low(t: TensorHealth, r: float, lr: float | None) -> ReportWarning:
@@ -83,9 +105,11 @@ def _update_ratio_low(t: TensorHealth, r: float, lr: float | None) -> ReportWarn
         kind="update_ratio_low",
         where=t.name,
         message=(
-            f"{t.name}: each step changes the weights by only {r:.2g} of their norm (median; healthy "
-            f"is about 1e-3){lr_text(lr)}, and the cost is not falling: the learning rate is probably "
-            f"too low. Raise it until the ratio is near 1e-3."
+            f"{t.name}: each step changes the weights by only {step_share(r)} of their size (the "
+            f"median update/weight ratio; healthy is about 0.1%){lr_text(lr)}, and the cost is not "
+            f"falling: the learning rate is probably too low. {_FIX_RAISE_LR}"
         ),
         details={"update_ratio": r},
+        fix=_FIX_RAISE_LR,
+        summary=f"steps far too small ({step_share(r)} of the weights' size; healthy is 0.1%)",
     )

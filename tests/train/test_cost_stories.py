@@ -110,7 +110,9 @@ def test_the_runner_says_how_steps_are_counted() -> None:
 
     net = SoftmaxOnPixels()
     model = gradcheck.make_model(loss=net.loss, grads=net.grads, params=net.params)
-    text = " ".join(to_text(train(model, steps=50, lr=0.5, check=False)).split())
+    summary = train(model, steps=50, lr=0.5, check=False)
+    assert "at step 2 at story_models.py" in " ".join(to_text(summary).split())
+    text = " ".join(to_text(summary, verbose=True).split())
     assert "first non-finite value at step 2 (step 1 = the first update)" in text
 
 

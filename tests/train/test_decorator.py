@@ -79,7 +79,7 @@ def test_the_summary_is_printed_at_exit_and_numpy_settings_restored() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "gradcheck watch - " in proc.stderr
-    assert "first non-finite value at step 21" in proc.stderr
+    assert "NaN/Inf at step 21" in proc.stderr
     assert "NOT OK" in proc.stderr
     expected = {"divide": "warn", "over": "ignore", "under": "ignore", "invalid": "warn"}
     assert f"settings {expected}" in proc.stdout

@@ -29,7 +29,7 @@ def test_plain_text_summary_reads_top_to_bottom() -> None:
     text = to_text(summary, title="net")
     assert text.splitlines()[0] == "gradcheck watch - net"
     assert "cost over 40 steps" in text and "params['W1']" in text
-    assert text.splitlines()[-1].startswith("OK: 40 steps without NaN/Inf")
+    assert text.splitlines()[1].startswith("OK: 40 steps without NaN/Inf")
     assert all(line == line.rstrip() for line in text.splitlines())
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -44,7 +44,7 @@ def test_a_cost_that_falls_then_rises_says_learning_rate_too_high_with_the_numbe
     text = ws[0].message
     assert "learning rate probably too high (learning rate 1.2)" in text
     assert "fell from 1 to 0.5 at step 51, then rose: 1.48 at step 100" in text
-    assert "W1 0.2" in text and "healthy is about 1e-3" in text
+    assert "W1 by 20%" in text and "healthy is about 0.1%" in text
     assert "200x too large" in ws[1].message
 
 
