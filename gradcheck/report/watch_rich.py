@@ -16,6 +16,7 @@ from rich.text import Text
 from gradcheck.report.cost_plot import PLOT_HEIGHT_SHORT, cost_caption, cost_plot
 from gradcheck.report.fitted_table import FitColumn, FittedTable
 from gradcheck.report.nonfinite import nonfinite_panel
+from gradcheck.report.paragraph import Para, Paragraphs
 from gradcheck.report.watch_plain import finding_lines, to_text
 from gradcheck.report.watch_words import (
     check_lines,
@@ -41,15 +42,13 @@ def rich_summary(
     head = Text("gradcheck watch", style="bold")
     if title:
         head.append(f" · {title}")
-    parts: list[RenderableType] = [
-        head,
-        Text(headline(s), style="bold green" if s.ok else "bold red"),
-    ]
+    lead = [Para(headline(s), "bold green" if s.ok else "bold red", 0, 2)]
     fix = headline_fix(s)
     if fix:
-        parts.append(Text.assemble(("Fix: ", "bold green"), fix.removeprefix("Fix: ")))
-    parts.append(Text(header_text(s), style="dim"))
-    parts.extend(Text(note, style="dim") for note in s.notes)
+        lead.append(Para(fix.removeprefix("Fix: "), "", 0, 2, "Fix: ", "bold green"))
+    lead.append(Para(header_text(s), "dim", 0, 2))
+    lead += [Para(note, "dim", 0, 2) for note in s.notes]
+    parts: list[RenderableType] = [head, Paragraphs(lead)]
     parts.extend(_check_line(line) for line in check_lines(s, verbose=verbose))
     caption = cost_caption(s.costs)
     if caption:
@@ -74,8 +73,9 @@ def _check_line(line: str) -> RenderableType:
     return Text(line, style="green" if passed else "bold red")
 
 
-def _finding(lead: str, text: str) -> Text:
-    return Text.assemble(("warning ", "bold yellow"), (lead, "yellow"), text)
+def _finding(lead: str, text: str) -> Paragraphs:
+    """A finding's paragraph; its wrapped lines indented under the 'warning' that heads it."""
+    return Paragraphs([Para(text, "", 0, 2, "warning " + lead, "bold yellow")])
 
 
 def _health_table(s: WatchSummary) -> FittedTable:
