@@ -98,12 +98,10 @@ def summary_text(report: Report) -> str:
             "could not settle were re-checked on a float64 copy of the model (your arrays "
             "untouched)."
         )
-    unresolved = [t for t in tensors if t.details.get("unresolved")]
+    unresolved, count, low = _unresolved(report)
     if unresolved:
-        count = sum(int(t.details["unresolved"]) for t in unresolved)
-        low = any(t.details.get("precision") != "float64" for t in unresolved)
         parts.append(
-            f"{count} coordinate(s) ({', '.join(t.name for t in unresolved)}) cannot be told "
+            f"{count} coordinate(s) ({unresolved}) cannot be told "
             "apart at this precision: their finite-difference estimate wanders with the step by "
             "as much as its gap to the analytic value, so they are left out of the verdict"
             + (
@@ -133,13 +131,20 @@ def short_notes(report: Report) -> list[str]:
             f"{settled} float32 coordinate(s) were settled on a float64 copy of your model "
             "(your arrays untouched)."
         )
-    unresolved = [t for t in tensors if t.details.get("unresolved")]
+    unresolved, count, low = _unresolved(report)
     if unresolved:
-        count = sum(int(t.details["unresolved"]) for t in unresolved)
-        low = any(t.details.get("precision") != "float64" for t in unresolved)
         notes.append(
-            f"{count} coordinate(s) of {', '.join(t.name for t in unresolved)} could not be "
+            f"{count} coordinate(s) of {unresolved} could not be "
             "settled at this precision and are left out of the verdict"
             + ("; check the model in float64 to settle them." if low else ".")
         )
     return notes
+
+
+def _unresolved(report: Report) -> tuple[str, int, bool]:
+    """The tensors with coordinates left out of the verdict ('' when none), how many coordinates,
+    and whether a float32 model could not be copied to float64 to settle them."""
+    tensors = [t for t in report.tensors if t.details.get("unresolved")]
+    count = sum(int(t.details["unresolved"]) for t in tensors)
+    low = any(t.details.get("precision") != "float64" for t in tensors)
+    return ", ".join(t.name for t in tensors), count, low

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from gradcheck.report.records import ReportWarning
+from gradcheck.report.warning_groups import WarningGroup
 
 __all__ = ["Finding", "findings", "sentences"]
 
@@ -20,14 +20,8 @@ __all__ = ["Finding", "findings", "sentences"]
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
-@dataclass(frozen=True)
-class Finding:
-    """Warnings of one kind: ``lead`` is ``'[kind] w1, w2: '``, ``text`` what follows it."""
-
-    kind: str
-    wheres: tuple[str, ...]
-    lead: str
-    text: str
+#: Warnings of one kind: ``lead`` is ``'[kind] w1, w2: '``, ``text`` what follows it.
+Finding = WarningGroup
 
 
 def sentences(text: str) -> list[str]:
