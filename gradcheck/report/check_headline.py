@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gradcheck.report.nonfinite import nonfinite_fix, nonfinite_reading, nonfinite_what
 from gradcheck.report.paragraph import Para
 from gradcheck.report.status import FAIL, WARN
 
@@ -37,8 +38,7 @@ def verdict_sentence(report: Report) -> str:
     nf = report.nonfinite
     if nf is not None:
         where = f" at {Path(nf.file).name}:{nf.line}" if nf.file and nf.line else ""
-        what = f" in {nf.variable}" if nf.variable else ""
-        parts.append(f"a NaN or infinity ({nf.kind}) appeared during the {nf.phase}{where}{what}.")
+        parts.append(f"{nonfinite_what(nf)} during the {nf.phase}{where}: {nonfinite_reading(nf)}.")
     if failed:
         parts.append(_failed_sentence(failed, len(tensors)))
     elif tensors and not parts:
@@ -93,6 +93,9 @@ def headline(report: Report, failing: list[Finding]) -> list[Para]:
     """
     style = OK_STYLE if report.ok else NOT_OK_STYLE
     paras = [Para(verdict_sentence(report), style, 0, 2)]
+    fix = nonfinite_fix(report.nonfinite) if report.nonfinite is not None else None
+    if fix:
+        paras.append(Para(fix, "", 0, 2, "Fix: ", "bold green"))
     if not failing:
         return paras
     first = failing[0]

@@ -32,6 +32,7 @@ def to_text(
             lines.append(heatmap_plain(**block.args))
         elif isinstance(block, NonFiniteBlock):
             nf = block.nf
-            lines.append(f"first non-finite value ({nf.kind}, during {nf.phase}): {nf.message}")
-            lines += nonfinite_lines(nf)
+            if verbose:
+                lines.append(f"first non-finite value ({nf.kind}, during {nf.phase}): {nf.message}")
+            lines += nonfinite_lines(nf, verbose=verbose, headline=True)
     return "\n".join(lines)

@@ -40,7 +40,7 @@ def rich_report(
         elif isinstance(block, Heat):
             parts.append(heatmap_renderable(**block.args))
         elif isinstance(block, NonFiniteBlock):
-            parts.append(nonfinite_panel(block.nf))
+            parts.append(nonfinite_panel(block.nf, verbose=verbose, headline=True))
     if run:
         parts.append(Paragraphs(run))
     return Group(*parts)
