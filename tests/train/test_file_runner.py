@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -39,7 +40,10 @@ def test_cli_seed001_names_the_divide_the_step_the_saturated_sigmoid_and_the_fix
     code, text, _ = run_cli("watch", path, "--steps", "2000", "--lr", "1.2")
     assert code == 1
     flat = " ".join(text.split())
-    assert f"NOT OK: NaN at step {first['step']} at seed001_nan_after_training.py" in flat
+    # NaN under NumPy 2.x; under 1.24 the same division first makes a lone +inf
+    assert re.search(
+        rf"NOT OK: (NaN|Inf) at step {first['step']} at seed001_nan_after_training.py", flat
+    )
     assert (
         "Fix: Do not divide by the sigmoid output" in flat and "sigmoid outputs saturated" in flat
     )

@@ -61,7 +61,9 @@ def test_minibatch_sgd_that_learns_is_not_called_oscillating_nor_anything_else()
 
 
 def test_minibatch_sgd_with_a_learning_rate_far_too_high_is_warned() -> None:
-    net, summary = minibatch_run(5.0)
+    # 4.0: the cost climbs back by a third under NumPy 1.24's rounding as under 2.x's (at 5.0 the
+    # 1.24 run spikes and recovers: warned, but not the story this test tells)
+    net, summary = minibatch_run(4.0)
     costs = net.loss_history
     assert np.mean(costs[-300:]) > 1.3 * min(
         np.mean(costs[i : i + 100]) for i in range(0, 1400, 100)
