@@ -46,6 +46,7 @@ from gradcheck.report.records import NonFinite, ReportWarning
 from gradcheck.report.training import GradientCheck, TensorHealth, WatchSummary
 from gradcheck.train.arming import Arming
 from gradcheck.train.arrays import ResultNames
+from gradcheck.train.converged import without_activation_worries
 from gradcheck.train.cost_trend import cost_trend
 from gradcheck.train.costs import StoredCost, call_cost, scalar_cost
 from gradcheck.train.finite import FiniteTest
@@ -418,7 +419,11 @@ class Watch:
             detected_step=self.detected_step,
             nonfinite_steps=self.nonfinite_steps,
             origins=tuple(self.origins),
-            warnings=tuple(_dedupe([*health, *extra, *grads_health])),
+            warnings=tuple(
+                _dedupe(
+                    without_activation_worries([*health, *extra, *grads_health], trend, self.first)
+                )
+            ),
             tensors=tensors,
             checks=tuple(self.checks),
             activations=tuple(self.activations),
