@@ -1,0 +1,74 @@
+"""Issue 16: a cross-entropy on a saturated sigmoid output loses its digits (log(1 - A) with A
+rounded near 1, or log(A) with A = 1 - 1e-6), so the loss, itself ~1e-6, moves in steps of 1e-16: a
+staircase the noise estimate at the base point can miss. Correct models get no FAIL and no warn (what
+the staircase hides is "cannot tell at this precision"), and a real error well above the loss's
+resolution is still caught (engine/resolution.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gradcheck.report.check_summary import summary_text
+from tests.engine.helpers import check
+from tests.engine.learner_models import make_course_relu
+from tests.nets import LooseModel
+
+# Correct course nets (init 1.0, one example, every sigmoid output within 1e-6..1e-3 of its label:
+# inside the property's band) that the check failed or warned on before.
+SATURATED = [
+    # The property's find: W1 and W2 failed, W2[3, 3] analytic 9.9000e-08, numeric 9.9005e-08.
+    ([5, 5, 5, 8, 8, 1], 0),
+    # Found by running the property's draws wider.
+    ([5, 4, 6, 1], 2448),  # W1 failed
+    ([5, 7, 2, 8, 5, 1], 4226),  # b4 failed
+    ([6, 6, 7, 7, 6, 1], 4608),  # W3 failed, b5 warned
+    ([6, 5, 8, 5, 7, 1], 5848),  # W4 and b4 failed
+]
+
+
+@pytest.mark.parametrize(("dims", "seed"), SATURATED)
+def test_a_correct_net_whose_cost_lost_its_digits_neither_fails_nor_warns(
+    dims: list[int], seed: int
+) -> None:
+    report = check(make_course_relu(dims, 1, seed=seed, init="1.0"))
+    bad = {t.name: (t.status, t.message) for t in report.tensors if t.status != "pass"}
+    assert report.ok and not bad, bad
+    lost = sum(t.details.get("lost_precision", 0) for t in report.tensors)
+    assert lost >= 1
+    assert all(
+        t.details.get("lost_precision", 0) <= t.details.get("unresolved", 0) for t in report.tensors
+    )
+    assert "the loss itself moves in steps far above its own rounding" in summary_text(report)
+
+
+def test_the_note_names_the_plain_cause_of_a_saturated_sigmoid() -> None:
+    report = check(make_course_relu([5, 5, 5, 8, 8, 1], 1, seed=0, init="1.0"))
+    assert any(w.kind == "sigmoid_saturation" for w in report.warnings)
+    text = summary_text(report)
+    assert "The cost lost precision (log of a number rounded to 1" in text
+    assert "compute it from the logits" in text
+
+
+def scaled(model: LooseModel, key: str, factor: float) -> LooseModel:
+    params, loss, grads = model
+
+    def wrong(p):  # type: ignore[no-untyped-def]
+        g = grads(p)
+        g[key] = g[key] * factor
+        return g
+
+    return params, loss, wrong
+
+
+@pytest.mark.parametrize("seed", [0, 6])  # both saturated: cost 3.3e-6 and 8.2e-7
+@pytest.mark.parametrize("key", ["dW1", "dW2", "dW5"])
+@pytest.mark.parametrize("factor", [1.02, 1 + 2e-4])
+def test_a_small_real_error_in_a_saturated_net_is_still_caught(
+    seed: int, key: str, factor: float
+) -> None:
+    """A 2% error, and a relative error of 1e-4, stand far above the loss's resolution (the round-off
+    of 1e-16 puts an error bar of ~2e-11 on gradients of ~1e-6): caught, in the right tensor only.
+    Before, the staircase failed W1 and W2 whatever the bug, and missed some of these."""
+    model = scaled(make_course_relu([5, 5, 5, 8, 8, 1], 1, seed=seed, init="1.0"), key, factor)
+    report = check(model)
+    assert {t.name for t in report.failed} == {key[1:]}
