@@ -12,8 +12,10 @@ can, at every step, and look like a real error.
 `lost_precision` measures the round-off where it matters, along the coordinate itself (`local_noise`:
 what a cubic through the loss at a dozen offsets leaves), over two spans, 1/16 and all of the
 coordinate's step. Round-off is the same over both; a corner (a ReLU switching between the points)
-grows with the span and is not taken for round-off. When the round-off found is far above the
-measured noise, the coordinate is judged with it: its error bar becomes the one that round-off
+grows with the span and is not taken for round-off. Closer still to 1 (a loss of 1e-12), the loss
+does not move at all over the narrow span: wider spans find the grid it moves on, and its step q
+(every value a whole multiple of it) gives the round-off, q / sqrt(12). When the round-off found is
+far above the measured noise, the coordinate is judged with it: its error bar becomes the one that round-off
 puts on its centered difference, at every step `confirm` tries. A gap within that bar, wider than
 the pass tolerance, is what this precision cannot tell (`cannot_tell`, a note); beyond it, the
 disagreement stands and is confirmed as usual, so a real error well above the loss's resolution
@@ -44,18 +46,18 @@ FAR_ABOVE = 4.0
 # the span, sixteen-fold.
 SAME_AT_BOTH = 3.0
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
+# Where the loss does not move at all within the narrow span: the wider spans tried, in steps,
+# until it moves, and how close to whole multiples of its smallest move its values must be.
+PLATEAU_SPANS = (1.0, 16.0, 256.0)
+WHOLE = 1e-3
 
 
-def local_noise(
-    state: CheckState, arr: np.ndarray, name: str, index: tuple[Any, ...], span: float
-) -> float:
-    """The round-off of one loss evaluation, measured along coordinate ``index`` alone.
-
-    The loss at POINTS offsets spread over [-span, span] (a golden-ratio sequence: a staircase's
-    steps fall at every phase, which equally spaced points can miss when the change per point is
-    a whole number of steps) and at the base point; the smooth part is a cubic in the offset, and
-    the rest, its least-squares residual, is the round-off.
-    """
+def sample_along(
+    state: CheckState, arr: np.ndarray, index: tuple[Any, ...], span: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(offsets, f - f0) at the base point and POINTS offsets spread over [-span, span]: a
+    golden-ratio sequence, so a staircase's steps fall at every phase (equally spaced points miss
+    them when the change per point is a whole number of steps). None if a value is not finite."""
     x0 = arr[index]
     t = [0.0]
     values = [state.f0]
@@ -68,12 +70,64 @@ def local_noise(
         arr[index] = x0
     f = np.asarray(values, dtype=np.float64)
     if not np.all(np.isfinite(f)):
-        return math.nan
-    u = np.asarray(t) / span
-    design = np.vander(u, 4)
-    coef, *_ = np.linalg.lstsq(design, f - state.f0, rcond=None)
-    residual = f - state.f0 - design @ coef
-    return math.sqrt(float(np.sum(residual**2)) / (len(f) - 4))
+        return None
+    return np.asarray(t), f - state.f0
+
+
+def residual_noise(t: np.ndarray, d: np.ndarray, span: float) -> float:
+    """The round-off in samples ``d`` at offsets ``t``: what a least-squares cubic leaves."""
+    design = np.vander(t / span, 4)
+    coef, *_ = np.linalg.lstsq(design, d, rcond=None)
+    residual = d - design @ coef
+    return math.sqrt(float(np.sum(residual**2)) / (d.size - 4))
+
+
+def quantum(d: np.ndarray) -> float:
+    """The loss's step when every sample is a whole multiple of its smallest move, else 0.
+
+    A loss rounded to a grid (the log of a number rounded to 1) takes only values f0 + k q; a
+    smooth one, or one with a corner, takes twelve unrelated values.
+    """
+    moves = np.abs(d[d != 0.0])
+    if moves.size == 0:
+        return 0.0
+    q = float(moves.min())
+    k = moves / q
+    return q if float(np.max(np.abs(k - np.round(k)))) <= WHOLE else 0.0
+
+
+def local_noise(state: CheckState, arr: np.ndarray, index: tuple[Any, ...], h0: float) -> float:
+    """The round-off of one loss evaluation along coordinate ``index`` alone (0 if none is found).
+
+    A cubic's residual over two spans, 1/16 of the step and the step: round-off is the same over
+    both, a corner's grows with the span (then none is taken). Where the loss does not move at
+    all over the narrow span, it is a grid too coarse for the step: the first wider span over
+    which it moves shows its step q, and rounding to it has the deviation q / sqrt(12). The grid
+    belongs to the loss, not to the coordinate: where no span moves it, the step another
+    coordinate showed is the one (`CheckState.loss_quantum`).
+    """
+    narrow = sample_along(state, arr, index, h0 * SPANS[0])
+    if narrow is None:
+        return 0.0
+    if np.any(narrow[1] != 0.0):
+        sigma = residual_noise(*narrow, h0 * SPANS[0])
+        if not sigma > FAR_ABOVE * state.sigma:
+            return 0.0
+        wide = sample_along(state, arr, index, h0 * SPANS[1])
+        if wide is None:
+            return 0.0
+        sigma_wide = residual_noise(*wide, h0 * SPANS[1])
+        return max(sigma, sigma_wide) if sigma_wide <= SAME_AT_BOTH * sigma else 0.0
+    for span in PLATEAU_SPANS:
+        wider = sample_along(state, arr, index, h0 * span)
+        if wider is None:
+            return 0.0
+        if np.any(wider[1] != 0.0):
+            q = quantum(wider[1])
+            state.loss_quantum = max(state.loss_quantum, q)
+            return q / math.sqrt(12.0)
+    # Flat over every span: the grid is the loss's, the one another coordinate showed, if any.
+    return state.loss_quantum / math.sqrt(12.0)
 
 
 def lost_precision(state: CheckState, arr: np.ndarray, name: str, c: Coords, j: int) -> bool:
@@ -84,15 +138,11 @@ def lost_precision(state: CheckState, arr: np.ndarray, name: str, c: Coords, j: 
     really has.
     """
     index = tuple(int(i) for i in np.unravel_index(int(c.flat[j]), arr.shape))
-    h0 = float(c.first_h[j])
-    narrow = local_noise(state, arr, name, index, h0 * SPANS[0])
-    if not narrow > FAR_ABOVE * state.sigma:  # NaN: a non-finite loss nearby, no evidence
+    sigma = local_noise(state, arr, index, float(c.first_h[j]))
+    if not sigma > FAR_ABOVE * state.sigma:
         return False
-    wide = local_noise(state, arr, name, index, h0 * SPANS[1])
-    if not wide <= SAME_AT_BOTH * narrow:  # grows with the span: a corner, not round-off
-        return False
-    c.sigma[j] = max(narrow, wide)
-    c.bound[j] = float(noise_bound(float(c.sigma[j]), float(c.h[j])))
+    c.sigma[j] = sigma
+    c.bound[j] = float(noise_bound(sigma, float(c.h[j])))
     return True
 
 
