@@ -129,9 +129,9 @@ def unresolved_text(report: Report) -> list[str]:
     if lost:
         parts.append(
             f"{sum(lost.values())} coordinate(s) ({', '.join(lost)}) cannot be told apart at this "
-            "precision: the loss itself moves in steps far above its own rounding there (it lost "
-            "its digits inside), and the gap to the analytic value is within them, so they are "
-            "left out of the verdict."
+            "precision: the loss itself is rough there, far above its own rounding (it lost "
+            "digits inside, or corners crowd below the step), and the gap to the analytic value "
+            "is within that roughness, so they are left out of the verdict."
         )
         if any(w.kind == "sigmoid_saturation" for w in report.warnings):
             parts.append(

@@ -38,7 +38,7 @@ def test_a_correct_net_whose_cost_lost_its_digits_neither_fails_nor_warns(
     assert all(
         t.details.get("lost_precision", 0) <= t.details.get("unresolved", 0) for t in report.tensors
     )
-    assert "the loss itself moves in steps far above its own rounding" in summary_text(report)
+    assert "the loss itself is rough there, far above its own rounding" in summary_text(report)
 
 
 def test_the_note_names_the_plain_cause_of_a_saturated_sigmoid() -> None:
