@@ -6,11 +6,12 @@ resolution is still caught (engine/resolution.py)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from gradcheck.report.check_summary import summary_text
 from tests.engine.helpers import check
-from tests.engine.learner_models import make_course_relu
+from tests.engine.learner_models import course_relu_draws, course_relu_forward, make_course_relu
 from tests.nets import LooseModel
 
 # Correct course nets (init 1.0, one example, every sigmoid output within 1e-6..1e-3 of its label:
@@ -95,3 +96,44 @@ def test_a_small_error_where_the_cost_has_no_digits_left_is_a_note_not_a_verdict
     text = summary_text(report)
     named = text.split(") cannot be told apart at this precision: the loss itself")[0]
     assert "W2" in named.rsplit("(", 1)[1].split(", ")
+
+
+def float32_course_net(seed: int, logit: float, factor: float = 1.0) -> LooseModel:
+    """The course net [5, 6, 6, 1] in float32, its output bias set so that the logit is ``logit``
+    on the label's side (cost ~exp(-logit)); ``factor`` scales dW2 (a planted error)."""
+    drawn, X64, Y64 = course_relu_draws([5, 6, 6, 1], 1, seed, "he")
+    p = {k: v.astype(np.float32) for k, v in drawn.items()}
+    X, Y = X64.astype(np.float32), Y64.astype(np.float32)
+    z = course_relu_forward(p, X)[1][-1][1]
+    p["b3"] = (p["b3"] + (logit if Y[0, 0] == 1 else -logit) - z).astype(np.float32)
+
+    def loss(p):  # type: ignore[no-untyped-def]
+        AL = course_relu_forward(p, X)[0]
+        return float(-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)))
+
+    def grads(p):  # type: ignore[no-untyped-def]
+        AL, caches = course_relu_forward(p, X)
+        g, dZ = {}, AL - Y
+        for l in (3, 2, 1):
+            A_prev, _ = caches[l - 1]
+            g[f"dW{l}"] = dZ @ A_prev.T * (factor if l == 2 else 1)
+            g[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True)
+            if l > 1:
+                dZ = (p[f"W{l}"].T @ dZ) * (caches[l - 2][1] > 0)
+        return {k: v.astype(np.float32) for k, v in g.items()}
+
+    return p, loss, grads
+
+
+@pytest.mark.parametrize("seed", [1, 2, 4])
+def test_a_float32_net_whose_cost_lost_its_digits_neither_fails_nor_warns(seed: int) -> None:
+    """float32 keeps 6e-8 near 1: at a cost of 6e-6 the loss has about two digits, and W1, b1 and
+    W2 (with more) failed."""
+    report = check(float32_course_net(seed, 12.0))
+    assert report.ok and all(t.status == "pass" for t in report.tensors)
+    assert sum(t.details.get("lost_precision", 0) for t in report.tensors) >= 1
+
+
+def test_a_two_percent_float32_error_in_a_saturated_net_is_still_caught() -> None:
+    report = check(float32_course_net(1, 9.0, factor=1.02))  # cost 1.2e-4
+    assert {t.name for t in report.failed} == {"W2"}
