@@ -82,4 +82,5 @@ def measure(
         kink=np.zeros(n, bool),
         confirmed=np.zeros(n, bool),
         unresolved=np.zeros(n, bool),
+        sigma=np.full(n, state.sigma),
     )

@@ -37,7 +37,7 @@ from gradcheck.engine.coords import merge
 from gradcheck.engine.directional import directional
 from gradcheck.engine.float64 import second_opinion_in_float64
 from gradcheck.engine.gradients import Unusable, analytic_gradient
-from gradcheck.engine.noise import estimate_noise
+from gradcheck.engine.noise import measure_noise
 from gradcheck.engine.nonfinite import perturbed_nonfinite
 from gradcheck.engine.options import Options
 from gradcheck.engine.plan import NAME_SAMPLE, Plan, plan_check, stratified_sample
@@ -77,7 +77,7 @@ def run_check(
     matched = match_gradients(state, names, base.grads)
     plan = plan_check(model.params, names, state.options, base.t_loss, state.rng)
     state.total = plan.steps
-    state.sigma = loss_noise(state, names)
+    state.sigma, state.noise_in_doubt = loss_noise(state, names)
 
     keys = list(base.grads)
     results: list[TensorResult] = []
@@ -95,11 +95,11 @@ def run_check(
     return report(state, tuple(results), start, plan)
 
 
-def loss_noise(state: CheckState, names: Sequence[str]) -> float:
-    """Noise of one loss evaluation, measured on the largest tensor."""
+def loss_noise(state: CheckState, names: Sequence[str]) -> tuple[float, bool]:
+    """Noise of one loss evaluation, measured on the largest tensor, and whether it is in doubt."""
     largest = max(names, key=lambda n: int(state.model.params[n].size))
     big = state.model.params[largest]
-    return estimate_noise(
+    return measure_noise(
         state.evaluate,
         big,
         steps_for(big, state.precision, state.options.eps),

@@ -16,6 +16,7 @@ from gradcheck.engine.coords import Coords
 from gradcheck.engine.gradients import match_gradient
 from gradcheck.engine.kinks import Stencil, has_corner, is_subgradient
 from gradcheck.engine.noise import noise_bound
+from gradcheck.engine.resolution import cannot_tell, lost_precision
 from gradcheck.engine.state import CheckState
 from gradcheck.engine.tolerances import (
     TOLERANCES,
@@ -50,7 +51,17 @@ def confirm(
     for j in order:
         if int(c.confirmed.sum()) >= enough:
             break
-        outcome = refine(state, arr, name, c, j) if math.isfinite(c.numeric[j]) else "skip"
+        if not math.isfinite(c.numeric[j]):
+            continue
+        # Where the loss lost its digits, judge with its own round-off (`resolution`).
+        lost = state.noise_in_doubt and lost_precision(state, arr, name, c, j)
+        if lost and cannot_tell(c, j, passing):
+            continue
+        outcome = refine(state, arr, name, c, j)
+        if lost and outcome == "unresolved":
+            c.notes["lost_precision"] = c.notes.get("lost_precision", 0) + 1
+        if lost and outcome == "smooth":
+            cannot_tell(c, j, passing)  # agreeing only within the round-off's bar is a note
         if outcome == "corner":
             # A corner whose one-sided slopes do not bracket the analytic value: a tie across
             # examples (max-pool) lets the backward pick a side the coordinate's slopes never
@@ -77,7 +88,7 @@ def refine(state: CheckState, arr: np.ndarray, name: str, c: Coords, j: int) -> 
     "wrong" (settled, and still disagrees) or "skip".
     """
     passing, _ = TOLERANCES[state.precision]
-    a = float(c.analytic[j])
+    a, sigma = float(c.analytic[j]), float(c.sigma[j])
     index = np.unravel_index(int(c.flat[j]), arr.shape)
     wide = Stencil(float(c.numeric[j]), float(c.h[j]), float(c.right[j]), float(c.left[j]))
     b_wide = float(c.bound[j])
@@ -99,10 +110,10 @@ def refine(state: CheckState, arr: np.ndarray, name: str, c: Coords, j: int) -> 
         narrow = Stencil(*central(state, arr, name, index, wide.h / 2, state.f0))
         if not math.isfinite(narrow.numeric):
             return "skip"
-        b_narrow = float(noise_bound(state.sigma, narrow.h))
-        corner = has_corner(wide, narrow, state.sigma)
+        b_narrow = float(noise_bound(sigma, narrow.h))
+        corner = has_corner(wide, narrow, sigma)
         corner_seen = corner_seen or corner
-        if corner and is_subgradient(a, narrow, wide, state.sigma, passing):
+        if corner and is_subgradient(a, narrow, wide, sigma, passing):
             c.kink[j] = True
             c.notes["subgradient"] = c.notes.get("subgradient", 0) + 1
             return "kink"
@@ -110,7 +121,7 @@ def refine(state: CheckState, arr: np.ndarray, name: str, c: Coords, j: int) -> 
         if moved <= b_narrow + b_wide and not corner:
             # The estimate did not move: the step was small enough, and a smaller one would only
             # add round-off. The disagreement stands, unless the estimate wanders (`wanders`).
-            if wanders(state, arr, name, index, a, wide, narrow):
+            if wanders(state, arr, name, index, a, wide, narrow, sigma):
                 c.unresolved[j] = True
                 return "unresolved"
             return "wrong"
@@ -154,6 +165,7 @@ def wanders(
     analytic: float,
     wide: Stencil,
     narrow: Stencil,
+    sigma: float,
 ) -> bool:
     """True when the estimates over four steps spread as wide as their gap to ``analytic``.
 
@@ -172,7 +184,7 @@ def wanders(
             return False
         estimates.append(more)
     spread = max(estimates) - min(estimates)
-    bar = float(noise_bound(state.sigma, wide.h))
+    bar = float(noise_bound(sigma, wide.h))
     return abs(analytic - float(np.median(estimates))) <= 2.0 * spread + bar
 
 
@@ -184,6 +196,7 @@ def corners_below_the_step(
     h: float,
     estimate: float,
     f_at: float,
+    sigma: float,
 ) -> bool:
     """True when the estimate at a sixteenth of the step moves far beyond its noise.
 
@@ -194,7 +207,7 @@ def corners_below_the_step(
     small, h_small, _, _ = central(state, arr, name, index, h / 16, f_at)
     if not math.isfinite(small):
         return False
-    return abs(small - estimate) > 4.0 * float(noise_bound(state.sigma, h_small))
+    return abs(small - estimate) > 4.0 * float(noise_bound(sigma, h_small))
 
 
 def nudge(state: CheckState, arr: np.ndarray, name: str, c: Coords, rows: list[int]) -> None:
@@ -226,10 +239,12 @@ def nudge(state: CheckState, arr: np.ndarray, name: str, c: Coords, rows: list[i
             assert g_arr is not None
             a_new = float(g_arr[ix])
             n_new, h_new, _, _ = central(state, arr, name, ix, c.h[j], f_nudged)
-            b_new = float(noise_bound(state.sigma, h_new))
+            b_new = float(noise_bound(float(c.sigma[j]), h_new))
             if scalar_relative_error(a_new, n_new, b_new, passing) <= passing:
                 c.kink[j] = True
-            elif corners_below_the_step(state, arr, name, ix, c.h[j], n_new, f_nudged):
+            elif corners_below_the_step(
+                state, arr, name, ix, c.h[j], n_new, f_nudged, float(c.sigma[j])
+            ):
                 # Corners everywhere at a scale below the step (ReLUs fed by tiny activations,
                 # a 0.01 initialisation over several layers): no step the noise allows settles it.
                 c.unresolved[j] = True

@@ -24,6 +24,9 @@ class Coords:
     kink: np.ndarray  # bool: not differentiable within the stencil, judged there and passed
     confirmed: np.ndarray  # bool: re-measured and still wrong
     unresolved: np.ndarray  # bool: no step resolves it at this precision (a note, not a verdict)
+    # The round-off of one loss evaluation the coordinate is judged with: the noise measured at the
+    # base point, or the loss's own round-off along the coordinate where that is far above it.
+    sigma: np.ndarray
     notes: dict[str, int] = field(default_factory=dict)
 
 
@@ -43,5 +46,6 @@ def merge(a: Coords, b: Coords) -> Coords:
         kink=np.concatenate([a.kink, b.kink]),
         confirmed=np.concatenate([a.confirmed, b.confirmed]),
         unresolved=np.concatenate([a.unresolved, b.unresolved]),
+        sigma=np.concatenate([a.sigma, b.sigma]),
         notes=notes,
     )

@@ -36,7 +36,22 @@ def estimate_noise(
     directions: int = 2,
     points: int = 9,
 ) -> float:
-    """Standard deviation of the round-off noise in one loss evaluation near the current point.
+    """Standard deviation of the round-off noise in one loss evaluation (`measure_noise`)."""
+    return measure_noise(evaluate, arr, steps, f0, precision, rng, directions, points)[0]
+
+
+def measure_noise(
+    evaluate: Callable[[], float],
+    arr: np.ndarray,
+    steps: np.ndarray,
+    f0: float,
+    precision: str,
+    rng: np.random.Generator,
+    directions: int = 2,
+    points: int = 9,
+) -> tuple[float, bool]:
+    """Standard deviation of the round-off noise in one loss evaluation near the current point,
+    and whether the directions left it in doubt.
 
     After Moré & Wild's ECnoise: evaluate f at ``points`` equally spaced points along a random
     direction, with a spacing a hundred times below the differencing step. The k-th differences of
@@ -45,10 +60,14 @@ def estimate_noise(
     k = 3 and 4 are pooled over the directions. A direction whose estimate is ten times the
     smallest has met a corner (a ReLU switching inside the stencil) and is left out. The floor is
     the rounding of the loss value itself (eps/2 * |f|).
+
+    In doubt when a direction was left out or none found noise above the floor: a loss that lost
+    its digits inside (log(1 - A), A rounded near 1) is a staircase, which a direction moving a
+    whole number of its steps per point does not see; `resolution` then measures it locally.
     """
     floor = 0.5 * machine_eps(precision) * abs(f0)
     if arr.size == 0:
-        return floor
+        return floor, False
     saved = arr.copy()
     per_direction: list[float] = []
     try:
@@ -76,7 +95,8 @@ def estimate_noise(
     finally:
         arr[...] = saved
     if not per_direction:
-        return floor
+        return floor, True
     smallest = min(per_direction)
     kept = [v for v in per_direction if v <= 100.0 * smallest]  # variances: 10x in sigma
-    return max(math.sqrt(float(np.mean(kept))), floor)
+    sigma = math.sqrt(float(np.mean(kept)))
+    return max(sigma, floor), len(kept) < len(per_direction) or sigma <= floor

@@ -31,6 +31,8 @@ class CheckState:
         self.total = 0  # units of progress planned: one per coordinate, two per direction
         self.f0 = 0.0  # the loss at the base point
         self.sigma = 0.0  # the measured round-off noise of one loss evaluation
+        self.noise_in_doubt = False  # its directions disagreed, or found none above the floor
+        self.loss_quantum = 0.0  # the step of a loss that moves on a grid (engine.resolution)
         self.precision = "float64"
         self.nonfinite: NonFinite | None = None
         self.nonfinite_probe: tuple[str, tuple[Any, ...], Any] | None = None

@@ -98,10 +98,24 @@ def summary_text(report: Report) -> str:
             "could not settle were re-checked on a float64 copy of the model (your arrays "
             "untouched)."
         )
-    unresolved, count, low = _unresolved(report)
-    if unresolved:
+    parts += unresolved_text(report)
+    return " ".join(parts)
+
+
+def unresolved_text(report: Report) -> list[str]:
+    """The sentences on coordinates this precision cannot tell: those whose estimate wanders with
+    the step, and those where the loss itself lost its digits (``details["lost_precision"]``)."""
+    parts: list[str] = []
+    tensors = report.tensors
+    wandering = {
+        t.name: int(t.details.get("unresolved", 0)) - int(t.details.get("lost_precision", 0))
+        for t in tensors
+    }
+    wandering = {name: n for name, n in wandering.items() if n > 0}
+    if wandering:
+        low = any(t.details.get("precision") != "float64" for t in tensors if t.name in wandering)
         parts.append(
-            f"{count} coordinate(s) ({unresolved}) cannot be told "
+            f"{sum(wandering.values())} coordinate(s) ({', '.join(wandering)}) cannot be told "
             "apart at this precision: their finite-difference estimate wanders with the step by "
             "as much as its gap to the analytic value, so they are left out of the verdict"
             + (
@@ -111,7 +125,23 @@ def summary_text(report: Report) -> str:
                 else "."
             )
         )
-    return " ".join(parts)
+    lost = {
+        t.name: int(t.details["lost_precision"]) for t in tensors if t.details.get("lost_precision")
+    }
+    if lost:
+        parts.append(
+            f"{sum(lost.values())} coordinate(s) ({', '.join(lost)}) cannot be told apart at this "
+            "precision: the loss itself is rough there, far above its own rounding (it lost "
+            "digits inside, or corners crowd below the step), and the gap to the analytic value "
+            "is within that roughness, so they are left out of the verdict."
+        )
+        if any(w.kind == "sigmoid_saturation" for w in report.warnings):
+            parts.append(
+                "The cost lost precision (log of a number rounded to 1, from a saturated "
+                "sigmoid): compute it from the logits Z, log(A) = -np.logaddexp(0, -Z) and "
+                "log(1 - A) = -np.logaddexp(0, Z)."
+            )
+    return parts
 
 
 def short_notes(report: Report) -> list[str]:
@@ -137,6 +167,12 @@ def short_notes(report: Report) -> list[str]:
             f"{count} coordinate(s) of {unresolved} could not be "
             "settled at this precision and are left out of the verdict"
             + ("; check the model in float64 to settle them." if low else ".")
+        )
+    lost = any(t.details.get("lost_precision") for t in tensors)
+    if lost and any(w.kind == "sigmoid_saturation" for w in report.warnings):
+        notes.append(
+            "Your cost lost precision (a log of a sigmoid output rounded to 1): compute it from "
+            "the logits Z with np.logaddexp."
         )
     return notes
 
