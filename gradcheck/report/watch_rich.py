@@ -10,7 +10,6 @@ import sys
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
-from rich.padding import Padding
 from rich.text import Text
 
 from gradcheck.report.cost_plot import PLOT_HEIGHT_SHORT, cost_caption, cost_plot
@@ -68,9 +67,9 @@ def rich_summary(
 def _check_line(line: str) -> RenderableType:
     """A check's line; a failed tensor's reading, indented, stays indented when it wraps."""
     if line.startswith("  "):
-        return Padding(Text(line.lstrip(), style="red"), (0, 0, 0, 2))
+        return Paragraphs([Para(line.lstrip(), "red", 2, 2)])
     passed = "tensors agree with finite differences" in line
-    return Text(line, style="green" if passed else "bold red")
+    return Paragraphs([Para(line, "green" if passed else "bold red", 0, 2)])
 
 
 def _finding(lead: str, text: str) -> Paragraphs:
