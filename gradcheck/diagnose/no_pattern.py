@@ -115,7 +115,7 @@ def _numeric_all_zero(ev: _Evidence, details: dict[str, Any]) -> Diagnosis:
         f"contain (e.g. regularization).",
         {**details, "numeric_all_zero": True},
         summary=(
-            "The loss does not change when these weights move, yet your backward gives them a "
+            "The loss does not change when these parameters move, yet your backward gives them a "
             "gradient. Most often the units are saturated (tanh or sigmoid at +-1) and the "
             "backward uses a derivative that does not vanish with them: tanh(z) where "
             "1 - tanh(z)**2 belongs, A where A * (1 - A) belongs."

@@ -123,7 +123,7 @@ def test_seed002s_rising_cost_blames_the_wrong_gradients_not_the_learning_rate()
     assert text.startswith("gradcheck watch")
     assert "NOT OK: the gradients are wrong before training (w1, b1, w2, b2)" in text
     # the four tensors share one reading: said once, for all of them
-    assert text.count("The loss does not change when these weights move") == 1
+    assert text.count("The loss does not change when these parameters move") == 1
 
 
 @pytest.mark.skipif(
