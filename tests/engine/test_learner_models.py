@@ -229,6 +229,16 @@ def test_corners_crowding_a_bias_are_halved_past_until_the_estimate_settles(
     assert report.tensor("b2").details.get("unresolved", 0) == 0
 
 
+def test_corners_crowding_a_bias_are_not_taken_for_the_loss_having_lost_its_digits() -> None:
+    """Found by a wider run over deep 0.01-initialised nets: b2[3] sits on a corner (right slope 0,
+    left slope the analytic 1.24e-7) with another 1e-7 to its left. A cubic through the loss along
+    it left 4e-15, 60 times the noise, taken for lost digits; with that noise the halving stopped at
+    once and b2 FAILed. The loss is a straight line between those corners, not round-off."""
+    report = check(make_course_relu([3, 2, 7, 2, 7, 1], 3, seed=1276, init="0.01"))
+    assert_all_pass(report)
+    assert report.tensor("b2").details.get("lost_precision", 0) == 0
+
+
 @pytest.mark.parametrize("bug", ["db_sum", "dZ_mask"])
 def test_planted_bugs_in_nets_crowded_with_corners_are_still_caught(bug: str) -> None:
     caught = 0
