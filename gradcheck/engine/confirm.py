@@ -100,7 +100,7 @@ def refine(state: CheckState, arr: np.ndarray, name: str, c: Coords, j: int) -> 
     wide = Stencil(float(c.numeric[j]), float(c.h[j]), float(c.right[j]), float(c.left[j]))
     b_wide = float(c.bound[j])
     corner = corner_seen = False
-    moving = False  # the last halving moved the estimate far beyond its noise (`still_moving`)
+    moving = False  # the last halving moved the estimate far beyond its noise (`goes_on`)
     always, most = HALVINGS[state.precision]
     for k in range(most):
         if k >= always and not goes_on(a, wide, b_wide, corner_seen, moving, passing):

@@ -12,7 +12,9 @@ can, at every step, and look like a real error.
 `lost_precision` measures the round-off where it matters, along the coordinate itself (`local_noise`:
 what a cubic through the loss at a dozen offsets leaves), over two spans, 1/16 and all of the
 coordinate's step. Round-off is the same over both; a corner (a ReLU switching between the points)
-grows with the span and is not taken for round-off. Closer still to 1 (a loss of 1e-12), the loss
+grows with the span and is not taken for round-off, nor are ReLU corners crowding x within both spans,
+which a cubic does not fit either: round-off puts nearly every sample off the line through its
+neighbours, a few corners only a few (`jagged`). Closer still to 1 (a loss of 1e-12), the loss
 does not move at all over the narrow span: wider spans find the grid it moves on, and its step q
 (every value a whole multiple of it) gives the round-off, q / sqrt(12). When the round-off found is
 far above the measured noise, the coordinate is judged with it: its error bar becomes the one that round-off
