@@ -34,6 +34,13 @@ CONFIRM_BUGS_ENOUGH = 8  # stop re-measuring a tensor once this many coordinates
 HALVINGS = {"float64": (2, 10), "float32": (5, 5), "float16": (5, 5)}
 CORNER_RESOLUTION = 1e-3
 CORNER_CLEAR = 0.1  # beside a corner, go on halving while the noise is below this share of the jump
+# Corners crowding x at a scale below the step (ReLUs fed by ~1e-8 activations under a 0.01
+# initialisation) move the estimate by far more than its noise at every halving, until the step is
+# below their distance. Past the first halvings, go on while the last move was MOVE_CLEAR times the
+# noise of the two estimates and the gap to the analytic value GAP_CLEAR times the next step's noise:
+# the estimate is not settled, and a smaller step can still tell. Round-off takes over below that.
+MOVE_CLEAR = 4.0
+GAP_CLEAR = 4.0
 
 
 def confirm(
@@ -93,19 +100,10 @@ def refine(state: CheckState, arr: np.ndarray, name: str, c: Coords, j: int) -> 
     wide = Stencil(float(c.numeric[j]), float(c.h[j]), float(c.right[j]), float(c.left[j]))
     b_wide = float(c.bound[j])
     corner = corner_seen = False
+    moving = False  # the last halving moved the estimate far beyond its noise (`goes_on`)
     always, most = HALVINGS[state.precision]
     for k in range(most):
-        # Past the first halvings, go on only while the noise bar still resolves the value: to
-        # the pass tolerance on a smooth curve, to CORNER_RESOLUTION beside a corner (ReLU corners
-        # a hair from x, from tiny activations, leave the stencil only at a step below their
-        # distance; one exactly at x never does, and the nudge takes it).
-        resolution = CORNER_RESOLUTION if corner_seen else passing
-        unresolved_value = b_wide > resolution * (abs(a) + abs(wide.numeric))
-        # Beside a corner the question is which side the analytic value sits on: smaller steps
-        # still answer it while the jump between the one-sided slopes stands clear of the noise
-        # (a gradient of 1e-8 at a corner of a 0.01-initialised net is below any relative bar).
-        corner_clear = corner_seen and b_wide < CORNER_CLEAR * abs(wide.right - wide.left)
-        if k >= always and unresolved_value and not corner_clear:
+        if k >= always and not goes_on(a, wide, b_wide, corner_seen, moving, passing):
             break
         narrow = Stencil(*central(state, arr, name, index, wide.h / 2, state.f0))
         if not math.isfinite(narrow.numeric):
@@ -118,6 +116,7 @@ def refine(state: CheckState, arr: np.ndarray, name: str, c: Coords, j: int) -> 
             c.notes["subgradient"] = c.notes.get("subgradient", 0) + 1
             return "kink"
         moved = abs(narrow.numeric - wide.numeric)
+        moving = moved > MOVE_CLEAR * (b_narrow + b_wide)
         if moved <= b_narrow + b_wide and not corner:
             # The estimate did not move: the step was small enough, and a smaller one would only
             # add round-off. The disagreement stands, unless the estimate wanders (`wanders`).
@@ -136,6 +135,29 @@ def refine(state: CheckState, arr: np.ndarray, name: str, c: Coords, j: int) -> 
         return "unresolved"
     c.numeric[j], c.bound[j], c.h[j] = narrow.numeric, b_narrow, narrow.h
     return "wrong"
+
+
+def goes_on(
+    a: float, wide: Stencil, b_wide: float, corner_seen: bool, moving: bool, passing: float
+) -> bool:
+    """Whether a disagreeing coordinate's step, past its first halvings, may halve once more.
+
+    Only while the noise bar still resolves the value: to the pass tolerance on a smooth curve, to
+    CORNER_RESOLUTION beside a corner (ReLU corners a hair from x, from tiny activations, leave the
+    stencil only at a step below their distance; one exactly at x never does, and the nudge takes
+    it). Beside a corner the question is which side the analytic value sits on: smaller steps still
+    answer it while the jump between the one-sided slopes stands clear of the noise (a gradient of
+    1e-8 at a corner of a 0.01-initialised net is below any relative bar). And while corners crowd
+    x below the step: the estimate still moved far beyond its noise at the last halving, so it has
+    not settled, and its gap to the analytic value stands clear of the next step's noise (a
+    gradient of 4e-7 a few corners from x is seen only at a step of 3e-7, where it agrees).
+    """
+    resolution = CORNER_RESOLUTION if corner_seen else passing
+    if b_wide <= resolution * (abs(a) + abs(wide.numeric)):
+        return True
+    if corner_seen and b_wide < CORNER_CLEAR * abs(wide.right - wide.left):
+        return True
+    return moving and abs(a - wide.numeric) > GAP_CLEAR * 2.0 * b_wide
 
 
 def agrees_smaller(

@@ -12,7 +12,9 @@ can, at every step, and look like a real error.
 `lost_precision` measures the round-off where it matters, along the coordinate itself (`local_noise`:
 what a cubic through the loss at a dozen offsets leaves), over two spans, 1/16 and all of the
 coordinate's step. Round-off is the same over both; a corner (a ReLU switching between the points)
-grows with the span and is not taken for round-off. Closer still to 1 (a loss of 1e-12), the loss
+grows with the span and is not taken for round-off, nor are ReLU corners crowding x within both spans,
+which a cubic does not fit either: round-off puts nearly every sample off the line through its
+neighbours, a few corners only a few (`jagged`). Closer still to 1 (a loss of 1e-12), the loss
 does not move at all over the narrow span: wider spans find the grid it moves on, and its step q
 (every value a whole multiple of it) gives the round-off, q / sqrt(12). When the round-off found is
 far above the measured noise, the coordinate is judged with it: its error bar becomes the one that round-off
@@ -46,6 +48,7 @@ FAR_ABOVE = 4.0
 # the span, sixteen-fold.
 SAME_AT_BOTH = 3.0
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
+MEDIAN_TO_SD = 0.6745  # the median of |x| for a normal x of unit deviation
 # Where the loss does not move at all within the narrow span: the wider spans tried, in steps,
 # until it moves, and how close to whole multiples of its smallest move its values must be.
 PLATEAU_SPANS = (1.0, 16.0, 256.0)
@@ -86,6 +89,22 @@ def residual_noise(t: np.ndarray, d: np.ndarray, span: float) -> float:
     return math.sqrt(float(np.sum(residual**2)) / (d.size - 4))
 
 
+def jagged(t: np.ndarray, d: np.ndarray) -> float:
+    """The round-off the samples show point by point: each one's gap to the line through its two
+    neighbours (scaled to one evaluation's deviation), a robust deviation of the median gap.
+
+    Round-off (a loss on a grid finer than its moves) puts such a gap at nearly every point. ReLU
+    corners crowding x bend the curve at a few points only: a cubic does not fit them, so they look
+    like round-off to `residual_noise`, but most points sit on the line through their neighbours.
+    """
+    order = np.argsort(t)
+    ts, ds = t[order], d[order]
+    w = (ts[1:-1] - ts[:-2]) / (ts[2:] - ts[:-2])
+    gaps = ds[1:-1] - ((1.0 - w) * ds[:-2] + w * ds[2:])
+    scaled = np.abs(gaps) / np.sqrt(1.0 + (1.0 - w) ** 2 + w**2)
+    return float(np.median(scaled)) / MEDIAN_TO_SD
+
+
 def quantum(d: np.ndarray) -> float:
     """The loss's step when every sample is a whole multiple of its smallest move, else 0.
 
@@ -121,6 +140,8 @@ def local_noise(state: CheckState, arr: np.ndarray, index: tuple[Any, ...], h0: 
         if wide is None:
             return 0.0
         sigma_wide = residual_noise(*wide, h0 * SPANS[1])
+        if not max(jagged(*narrow), jagged(*wide)) > FAR_ABOVE * state.sigma:
+            return 0.0  # smooth between a few corners: no round-off there (`jagged`)
         return max(sigma, sigma_wide) if sigma_wide <= SAME_AT_BOTH * sigma else 0.0
     for span in PLATEAU_SPANS:
         wider = sample_along(state, arr, index, h0 * span)
