@@ -10,7 +10,7 @@ The whole algorithm, for one coordinate ``x`` of one parameter tensor::
     numeric = (f_plus - f_minus) / (realised step up + realised step down)
 
 and the comparison knows how much numerical noise to expect: the round-off noise of one loss
-evaluation is *measured* (`estimate_noise`), turned into an error bar per coordinate, and a
+evaluation is *measured* (`measure_noise`), turned into an error bar per coordinate, and a
 difference below that bar is noise, not a bug. Coordinates that still disagree are re-measured at
 smaller steps while their estimate moves (Richardson: truncation shrinks by 4, a real error does
 not); where the one-sided slopes show a corner, the analytic value passes between them (a valid

@@ -1,4 +1,4 @@
-"""The noise level of the loss: the round-off of one evaluation, measured (`estimate_noise`), and
+"""The noise level of the loss: the round-off of one evaluation, measured (`measure_noise`), and
 the error bar it puts on a difference of two evaluations.
 """
 
@@ -24,20 +24,6 @@ def difference_bound(sigma: float) -> float:
 def noise_bound(sigma: float, h: np.ndarray | float) -> np.ndarray | float:
     # round-off of (f+ - f-) / 2h: sd = sqrt(2) sigma / 2h
     return difference_bound(sigma) / (2.0 * np.asarray(h))
-
-
-def estimate_noise(
-    evaluate: Callable[[], float],
-    arr: np.ndarray,
-    steps: np.ndarray,
-    f0: float,
-    precision: str,
-    rng: np.random.Generator,
-    directions: int = 2,
-    points: int = 9,
-) -> float:
-    """Standard deviation of the round-off noise in one loss evaluation (`measure_noise`)."""
-    return measure_noise(evaluate, arr, steps, f0, precision, rng, directions, points)[0]
 
 
 def measure_noise(

@@ -1,6 +1,6 @@
 """The loss's own resolution around one coordinate: is a disagreement the loss having lost its digits?
 
-The noise bar is measured once (`noise.estimate_noise`), along random directions through the
+The noise bar is measured once (`noise.measure_noise`), along random directions through the
 largest tensor, and never below the rounding of the loss value, eps/2 |f|. A loss can be far coarser
 than that: a cross-entropy on a saturated sigmoid computes log(1 - A) with A rounded near 1 (or
 log(A) with A = 1 - 1e-6), so the loss, itself 1e-6, moves in steps of one unit in the last place
@@ -34,6 +34,7 @@ import numpy as np
 from gradcheck.engine.coords import Coords
 from gradcheck.engine.noise import noise_bound
 from gradcheck.engine.state import CheckState
+from gradcheck.engine.tolerances import machine_eps
 
 __all__ = ["cannot_tell", "lost_precision"]
 
@@ -179,9 +180,8 @@ def beyond_round_off(state: CheckState, c: Coords, j: int) -> bool:
     :data:`ROUND_OFF_TERMS` times the loss (or 1) can do. A missing 1/m (a gap of 3 at a step of
     6e-6: 2e-5 of a loss near 1) is; a saturated sigmoid's lost digits (5e-12 at the same step) are
     not. Such gaps are judged with the measured noise, at no extra loss evaluation."""
-    eps = float(np.finfo(np.float32 if state.precision == "float32" else np.float64).eps)
     gap = abs(float(c.analytic[j]) - float(c.numeric[j])) * float(c.first_h[j])
-    return gap > ROUND_OFF_TERMS * eps * max(abs(state.f0), 1.0)
+    return gap > ROUND_OFF_TERMS * machine_eps(state.precision) * max(abs(state.f0), 1.0)
 
 
 def cannot_tell(c: Coords, j: int, rtol: float) -> bool:

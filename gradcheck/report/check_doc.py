@@ -18,21 +18,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gradcheck.report.check_findings import finding_head, findings, heatmap_args
-from gradcheck.report.check_headline import code_paras, headline
+from gradcheck.report.check_headline import code_paras, finding_fix, headline
 from gradcheck.report.check_story import Finding, grouped_findings
 from gradcheck.report.check_summary import mode_text, short_notes, summary_text
+from gradcheck.report.check_table import STATUS_STYLE
 from gradcheck.report.paragraph import Para
 from gradcheck.report.status import FAIL, PASS, WARN
 from gradcheck.report.warning_groups import warning_digest, warning_groups
 
 if TYPE_CHECKING:
     from gradcheck.report.records import NonFinite, SourceLine
-    from gradcheck.report.result import Report
+    from gradcheck.report.result import Report, TensorResult
 
 __all__ = ["Heat", "NonFiniteBlock", "TableBlock", "check_blocks"]
 
-STATUS_STYLE = {PASS: "bold green", WARN: "bold yellow", FAIL: "bold red"}
-STATUS_HEAD = {WARN: "only just", FAIL: "FAIL"}
+STATUS_HEAD = {WARN: "close to the limit", FAIL: "FAIL"}
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,7 @@ def _lines_of(g: Finding) -> list[Block]:
     once under one head per function (the layers of a loop share one line)."""
     if g.line is not None:
         where = f"{g.line.function}() in {Path(g.line.file).name}:{g.line.line}"
-        fixed = g.tensors[0].fixed_line if len(g.tensors) == 1 else None
-        return [Para(f"from {where}:", "", 2, 4), *code_paras(g.line, fixed)]
+        return [Para(f"from {where}:", "", 2, 4), *code_paras(g.line, finding_fix(g, g.line))]
     places: dict[tuple[str, str], dict[int, tuple[SourceLine, str | None]]] = {}
     for t in g.tensors:
         if t.source_lines:
@@ -133,7 +132,7 @@ def _verbose_findings(report: Report) -> list[Block]:
     return blocks
 
 
-def _traced(t: Any) -> list[Block]:
+def _traced(t: TensorResult) -> list[Block]:
     if t.status != FAIL or not t.source_lines:
         return []
     first = t.source_lines[0]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,7 +22,7 @@ from gradcheck.report.status import FAIL, PASS
 if TYPE_CHECKING:
     from gradcheck.report.result import Report, TensorResult
 
-__all__ = ["finding_head", "findings", "heatmap_args", "messages", "source_lines", "worst_text"]
+__all__ = ["finding_head", "findings", "heatmap_args", "messages", "worst_text"]
 
 HEAT_BOUNDS = [level[0] for level in HEAT_LEVELS]
 
@@ -97,21 +96,3 @@ def heatmap_args(t: TensorResult) -> dict[str, Any] | None:
         "row_starts": heat["row_starts"],
         "col_starts": heat["col_starts"],
     }
-
-
-def source_lines(t: TensorResult, *, brief: bool = False) -> list[tuple[str, bool]]:
-    """Where the user's backward computed a failing gradient: a head line, then the statements in
-    source order, each ``(text, is_the_assignment)``. ``brief``: the assignment only (an earlier
-    finding told the same story)."""
-    if t.status != FAIL or not t.source_lines:
-        return []
-    first = t.source_lines[0]
-    shown = [first] if brief else sorted(t.source_lines, key=lambda s: s.line)
-    width = len(str(max(s.line for s in shown)))
-    head = f"  computed in {first.function}() at {Path(first.file).name}:{first.line}:"
-    shown_lines = [(f"    {s.line:>{width}}  {s.text}", s is first) for s in shown]
-    if t.fixed_line:
-        shown_lines.append(
-            (f"  as it would be fixed:\n    {first.line:>{width}}  {t.fixed_line}", True)
-        )
-    return [(head, False), *shown_lines]

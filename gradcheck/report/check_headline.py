@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from gradcheck.report.records import SourceLine
     from gradcheck.report.result import Report, TensorResult
 
-__all__ = ["code_paras", "headline", "verdict_sentence"]
+__all__ = ["code_paras", "finding_fix", "headline", "verdict_sentence"]
 
 OK_STYLE, NOT_OK_STYLE = "bold green", "bold red"
 
@@ -71,7 +71,7 @@ def _agree_sentence(tensors: list[TensorResult]) -> str:
     else:
         text = f"all {len(tensors)} gradients agree with finite differences"
     if warned:
-        text += f" ({_names(warned)} only just: see below)"
+        text += f" ({_names(warned)} close to the limit: see below)"
     return text + "."
 
 
@@ -113,10 +113,10 @@ def headline(report: Report, failing: list[Finding]) -> list[Para]:
         paras.append(Para(f"{who} come from {where}:", "", 0, 2))
     else:
         paras.append(Para(f"Look at {where}:", "", 0, 2))
-    return paras + code_paras(line, _fixed(first, line))
+    return paras + code_paras(line, finding_fix(first, line))
 
 
-def _fixed(finding: Finding, line: SourceLine) -> str | None:
+def finding_fix(finding: Finding, line: SourceLine) -> str | None:
     """The line as it would be fixed, when it is every tensor's own assignment and they agree on
     the fix (the layers of a loop that share ``db = np.sum(dZ, axis=1, keepdims=True)``)."""
     fixes = {t.fixed_line for t in finding.tensors}

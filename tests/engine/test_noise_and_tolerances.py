@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradcheck.engine.noise import estimate_noise
+from gradcheck.engine.noise import measure_noise
 from gradcheck.engine.tolerances import TOLERANCES, relative_error
 
 
@@ -17,10 +17,11 @@ def test_the_noise_estimate_matches_injected_noise() -> None:
         return float(np.sum(w**2) + sigma * rng.standard_normal())
 
     f0 = noisy()
-    est = estimate_noise(
+    est, in_doubt = measure_noise(
         noisy, w, np.full(w.shape, 1e-5), f0, "float64", np.random.default_rng(1), directions=4
     )
     assert sigma / 3 < est < sigma * 3
+    assert not in_doubt  # independent noise: every direction sees it
 
 
 def test_relative_error_is_zero_for_a_zero_gradient_within_noise() -> None:
