@@ -166,13 +166,19 @@ def test_two_separate_mistakes_are_two_findings_and_the_headline_says_so() -> No
     assert "dW2 = dW2 * 6" in text and "dW1 = -dW1" in text
 
 
-def test_layers_of_a_loop_sharing_one_wrong_line_get_it_once_with_its_fix(tmp_path: Path) -> None:
-    old, new, wrong = BUGS["full_forward"]
-    path = tmp_path / "full_forward.py"
-    path.write_text(FORMS["full_forward"].replace(old, new))
+def planted_check(tmp_path: Path, form: str) -> str:
+    """`gradcheck check` at 80 columns on a course form with its planted bug (tests.models.forms)."""
+    old, new, _ = BUGS[form]
+    path = tmp_path / f"{form}.py"
+    path.write_text(FORMS[form].replace(old, new))
     text = cli("check", str(path))
     assert_fits(text)
-    assert {"b1", "b2"} == wrong
+    return text
+
+
+def test_layers_of_a_loop_sharing_one_wrong_line_get_it_once_with_its_fix(tmp_path: Path) -> None:
+    text = planted_check(tmp_path, "full_forward")
+    assert BUGS["full_forward"][2] == {"b1", "b2"}
     flat = " ".join(text.split())
     assert "Both come from single_layer_backward_propagation() in full_forward.py:" in flat
     assert "db_curr = np.sum(dZ_curr, axis=1, keepdims=True) / m" in flat
@@ -180,11 +186,7 @@ def test_layers_of_a_loop_sharing_one_wrong_line_get_it_once_with_its_fix(tmp_pa
 
 
 def test_a_loop_of_layers_with_their_own_lines_lists_each_statement_once(tmp_path: Path) -> None:
-    old, new, _ = BUGS["dropout"]
-    path = tmp_path / "dropout.py"
-    path.write_text(FORMS["dropout"].replace(old, new))
-    text = cli("check", str(path))
-    assert_fits(text)
+    text = planted_check(tmp_path, "dropout")
     assert text.count("from backward_propagation_with_dropout() in dropout.py:") == 1
     assert text.count("1.0 / m * np.dot(dZ2, A1.T)") == 1
 
